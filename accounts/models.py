@@ -1,0 +1,146 @@
+from zoneinfo import available_timezones
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+AUTHORS_GROUP = "Authors"
+
+TIMEZONE_CHOICES = sorted((tz, tz) for tz in available_timezones() if "/" in tz)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person who signs in with their email address."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_author(self) -> bool:
+        return self.is_staff or self.groups.filter(name=AUTHORS_GROUP).exists()
+
+
+class Agency(models.Model):
+    """A law-enforcement agency whose learners a supervisor oversees."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="America/New_York"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgencyDomain(models.Model):
+    """An email domain that belongs to an agency: verified users of it join the agency."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(_("domain"), max_length=253, unique=True)
+    verified = models.BooleanField(
+        _("verified"),
+        default=False,
+        help_text=_("Only a verified domain adds new users to the agency."),
+    )
+
+    class Meta:
+        verbose_name = _("agency email domain")
+        verbose_name_plural = _("agency email domains")
+        ordering = ["domain"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(domain=Lower("domain")), name="agencydomain_domain_lowercase"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+    def save(self, *args, **kwargs) -> None:
+        self.domain = self.domain.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class Membership(models.Model):
+    """A user's place in an agency, with the role they hold there."""
+
+    class Role(models.TextChoices):
+        LEARNER = "learner", _("Learner")
+        SUPERVISOR = "supervisor", _("Supervisor")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.LEARNER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["agency__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "agency"], name="membership_user_agency_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["learner", "supervisor"]), name="membership_role_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["agency", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.agency} ({self.get_role_display()})"

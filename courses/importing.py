@@ -1,0 +1,233 @@
+"""Series as data: validate a JSON document and create or update the series by its slugs.
+
+The file format (``format: 1``) is the one ``seed_demo`` loads. A bad file is refused as a whole
+with a message naming the offending field; nothing is changed.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from courses.models import Component, Module, Series
+from toolkit.models import Resource
+
+FORMAT = 1
+MEDIA_DIR = Path(__file__).resolve().parent / "data" / "media"
+
+
+class ImportRefused(Exception):
+    """The document is not a valid series; the message names the field."""
+
+
+def _require(obj: dict, key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if key not in obj:
+        raise ImportRefused(f"{where}.{key}: missing")
+    value = obj[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise ImportRefused(f"{where}.{key}: expected {getattr(kind, '__name__', kind)}")
+    return value
+
+
+def _string_list(obj: dict, key: str, where: str) -> list[str]:
+    value = obj.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise ImportRefused(f"{where}.{key}: expected a list of strings")
+    return value
+
+
+def validate(document: Any) -> dict:
+    """Check the whole document before anything is written. Returns the series part."""
+    if not isinstance(document, dict):
+        raise ImportRefused("the file must hold a JSON object")
+    if document.get("format") != FORMAT:
+        raise ImportRefused(f"format: expected {FORMAT}")
+    series = _require(document, "series", dict, "document")
+    where = "series"
+    _require(series, "slug", str, where)
+    _require(series, "title", str, where)
+    _string_list(series, "topics", where)
+    try:
+        Decimal(str(series.get("credit_hours", "0")))
+    except InvalidOperation as exc:
+        raise ImportRefused("series.credit_hours: expected a number") from exc
+    if series.get("status", "draft") not in Series.Status.values:
+        raise ImportRefused(f"series.status: expected one of {', '.join(Series.Status.values)}")
+    modules = _require(series, "modules", list, where)
+    module_slugs: set[str] = set()
+    for i, module in enumerate(modules):
+        mwhere = f"series.modules[{i}]"
+        if not isinstance(module, dict):
+            raise ImportRefused(f"{mwhere}: expected an object")
+        slug = _require(module, "slug", str, mwhere)
+        if slug in module_slugs:
+            raise ImportRefused(f"{mwhere}.slug: “{slug}” appears twice")
+        module_slugs.add(slug)
+        _require(module, "title", str, mwhere)
+        _string_list(module, "topics", mwhere)
+        _string_list(module, "objectives", mwhere)
+        minutes = module.get("estimated_minutes", 0)
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 0:
+            raise ImportRefused(f"{mwhere}.estimated_minutes: expected a whole number ≥ 0")
+        component_slugs: set[str] = set()
+        for j, component in enumerate(_require(module, "components", list, mwhere)):
+            cwhere = f"{mwhere}.components[{j}]"
+            if not isinstance(component, dict):
+                raise ImportRefused(f"{cwhere}: expected an object")
+            cslug = _require(component, "slug", str, cwhere)
+            if cslug in component_slugs:
+                raise ImportRefused(f"{cwhere}.slug: “{cslug}” appears twice in the module")
+            component_slugs.add(cslug)
+            _require(component, "title", str, cwhere)
+            kind = _require(component, "kind", str, cwhere)
+            if kind not in Component.Kind.values:
+                raise ImportRefused(
+                    f"{cwhere}.kind: expected one of {', '.join(Component.Kind.values)}"
+                )
+            if kind == Component.Kind.RESOURCE:
+                resource = _require(component, "resource", str, cwhere)
+                if not Resource.objects.filter(slug=resource).exists():
+                    raise ImportRefused(f"{cwhere}.resource: no toolkit resource “{resource}”")
+            if kind == Component.Kind.VIDEO:
+                name = _require(component, "video_file", str, cwhere)
+                if not (MEDIA_DIR / name).is_file() and not default_storage.exists(
+                    f"videos/{name}"
+                ):
+                    raise ImportRefused(f"{cwhere}.video_file: no video file “{name}”")
+                duration = _require(component, "duration_seconds", int, cwhere)
+                if duration <= 0:
+                    raise ImportRefused(f"{cwhere}.duration_seconds: expected a positive number")
+    for i, module in enumerate(modules):
+        for prerequisite in _string_list(module, "prerequisites", f"series.modules[{i}]"):
+            if prerequisite not in module_slugs or prerequisite == module["slug"]:
+                raise ImportRefused(
+                    f"series.modules[{i}].prerequisites: “{prerequisite}” is not another module "
+                    "of this series"
+                )
+    return series
+
+
+def _assign(instance, values: dict[str, Any]) -> bool:
+    changed = [name for name, value in values.items() if getattr(instance, name) != value]
+    for name in changed:
+        setattr(instance, name, values[name])
+    return bool(changed) or instance.pk is None
+
+
+def _save(instance, where: str) -> None:
+    try:
+        instance.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise ImportRefused(f"{where}.{field}: {' '.join(messages)}") from exc
+    instance.save()
+
+
+def _video_name(name: str) -> str:
+    """Copy a shipped video into media storage once; returns its storage name."""
+    stored = f"videos/{name}"
+    if not default_storage.exists(stored):
+        with (MEDIA_DIR / name).open("rb") as handle:
+            saved = default_storage.save(stored, File(handle, name=name))
+        assert saved == stored, saved
+    return stored
+
+
+@transaction.atomic
+def series_import(document: Any) -> tuple[Series, bool]:
+    """Create or update a series (modules, components, prerequisites) from a document.
+
+    Matches by slugs; returns (series, changed). Importing the same document twice changes nothing.
+    Modules and components missing from the document are left in place (never deleted here).
+    """
+    data = validate(document)
+    changed = False
+    series = Series.objects.filter(slug=data["slug"]).first() or Series(slug=data["slug"])
+    if _assign(
+        series,
+        {
+            "title": data["title"],
+            "provider": data.get("provider", ""),
+            "summary": data.get("summary", ""),
+            "topics": data.get("topics", []),
+            "credit_hours": Decimal(str(data.get("credit_hours", "0"))),
+            "status": data.get("status", Series.Status.DRAFT),
+        },
+    ):
+        _save(series, "series")
+        changed = True
+
+    existing_modules = {m.slug: m for m in series.modules.all()} if series.pk else {}
+    # Positions are unique: park the existing ones out of the way before renumbering.
+    wanted_positions = {m["slug"]: i + 1 for i, m in enumerate(data["modules"])}
+    if any(wanted_positions.get(slug) != m.position for slug, m in existing_modules.items()):
+        for module in existing_modules.values():
+            module.position += 10_000
+            module.save(update_fields=["position"])
+    modules: dict[str, Module] = {}
+    for i, mdata in enumerate(data["modules"]):
+        module = existing_modules.get(mdata["slug"]) or Module(series=series, slug=mdata["slug"])
+        if _assign(
+            module,
+            {
+                "title": mdata["title"],
+                "position": i + 1,
+                "summary": mdata.get("summary", ""),
+                "topics": mdata.get("topics", []),
+                "objectives": mdata.get("objectives", []),
+                "estimated_minutes": mdata.get("estimated_minutes", 0),
+                "content_advisory": mdata.get("content_advisory", ""),
+            },
+        ):
+            _save(module, f"series.modules[{i}]")
+            changed = True
+        modules[module.slug] = module
+        changed |= _import_components(module, mdata["components"], where=f"series.modules[{i}]")
+    for mdata in data["modules"]:
+        module = modules[mdata["slug"]]
+        wanted = {modules[slug].pk for slug in mdata.get("prerequisites", [])}
+        if set(module.prerequisites.values_list("pk", flat=True)) != wanted:
+            module.prerequisites.set(wanted)
+            changed = True
+    return series, changed
+
+
+def _import_components(module: Module, components: list[dict], *, where: str) -> bool:
+    changed = False
+    existing = {c.slug: c for c in module.components.all()} if module.pk else {}
+    wanted_positions = {c["slug"]: j + 1 for j, c in enumerate(components)}
+    if any(wanted_positions.get(slug) != c.position for slug, c in existing.items()):
+        for component in existing.values():
+            component.position += 10_000
+            component.save(update_fields=["position"])
+    resources = {
+        r.slug: r
+        for r in Resource.objects.filter(
+            slug__in=[c["resource"] for c in components if c.get("resource")]
+        )
+    }
+    for j, cdata in enumerate(components):
+        component = existing.get(cdata["slug"]) or Component(module=module, slug=cdata["slug"])
+        values: dict[str, Any] = {
+            "title": cdata["title"],
+            "position": j + 1,
+            "kind": cdata["kind"],
+            "required": cdata.get("required", True),
+            "description": cdata.get("description", ""),
+            "body": cdata.get("body", ""),
+            "duration_seconds": cdata.get("duration_seconds"),
+            "completion_threshold": cdata.get("completion_threshold"),
+            "resource": resources.get(cdata.get("resource", "")),
+        }
+        if cdata["kind"] == Component.Kind.VIDEO:
+            values["video_file"] = _video_name(cdata["video_file"])
+        if _assign(component, values):
+            _save(component, f"{where}.components[{j}]")
+            changed = True
+    return changed

@@ -1,0 +1,370 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# Words used by the action URLs beside module and component pages: no slug may take them.
+RESERVED_SLUGS = frozenset({"enrol", "resume", "advisory", "progress", "open", "media", "edit"})
+
+
+def validate_not_reserved(value: str) -> None:
+    if value in RESERVED_SLUGS:
+        raise ValidationError(
+            _("“%(value)s” is reserved; choose another slug."), params={"value": value}
+        )
+
+
+class Series(models.Model):
+    """A training series, such as NCMEC's “Working with Victims and Survivors of CSAM”."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        ARCHIVED = "archived", _("Archived")
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    title = models.CharField(_("title"), max_length=255)
+    provider = models.CharField(_("provider"), max_length=200, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    topics = models.JSONField(_("topics covered"), default=list, blank=True)
+    credit_hours = models.DecimalField(
+        _("credit hours"),
+        max_digits=4,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("series")
+        verbose_name_plural = _("series")
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["draft", "published", "archived"]),
+                name="series_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(credit_hours__gte=0), name="series_credit_hours_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("courses:series-detail", kwargs={"series_slug": self.slug})
+
+
+class Module(models.Model):
+    """An ordered part of a series, with its own components."""
+
+    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="modules")
+    slug = models.SlugField(_("slug"), max_length=80, validators=[validate_not_reserved])
+    title = models.CharField(_("title"), max_length=255)
+    position = models.PositiveIntegerField(_("position"))
+    summary = models.TextField(_("summary"), blank=True)
+    topics = models.JSONField(_("topics"), default=list, blank=True)
+    objectives = models.JSONField(_("learning objectives"), default=list, blank=True)
+    estimated_minutes = models.PositiveIntegerField(_("estimated minutes"), default=0)
+    prerequisites = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="unlocks",
+        verbose_name=_("prerequisites"),
+        help_text=_("Modules of the same series a learner must complete first."),
+    )
+    content_advisory = models.TextField(
+        _("content advisory"),
+        blank=True,
+        help_text=_(
+            "Shown once before the module opens, for material some learners find difficult."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("module")
+        verbose_name_plural = _("modules")
+        ordering = ["series", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "slug"], name="module_series_slug_unique"),
+            models.UniqueConstraint(
+                fields=["series", "position"], name="module_series_position_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "courses:module-detail",
+            kwargs={"series_slug": self.series.slug, "module_slug": self.slug},
+        )
+
+
+class Component(models.Model):
+    """One piece of a module: a video, a document, a toolkit resource, a quiz, ..."""
+
+    class Kind(models.TextChoices):
+        VIDEO = "video", _("Video")
+        DOCUMENT = "document", _("Document")
+        RESOURCE = "resource", _("Toolkit resource")
+        QUIZ = "quiz", _("Quiz")
+        SURVEY = "survey", _("Survey / evaluation")
+        CERTIFICATE = "certificate", _("Certificate")
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="components")
+    slug = models.SlugField(_("slug"), max_length=80, validators=[validate_not_reserved])
+    title = models.CharField(_("title"), max_length=255)
+    position = models.PositiveIntegerField(_("position"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    required = models.BooleanField(
+        _("required"), default=True, help_text=_("Required components count towards completion.")
+    )
+    description = models.TextField(_("description"), blank=True)
+    # document
+    body = models.TextField(_("reading"), blank=True)
+    # video
+    video_file = models.FileField(_("video file"), upload_to="videos/", blank=True)
+    duration_seconds = models.PositiveIntegerField(_("duration in seconds"), null=True, blank=True)
+    completion_threshold = models.PositiveSmallIntegerField(
+        _("completion threshold (percent watched)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("Share of distinct seconds a learner must watch. Empty: the site default."),
+    )
+    # resource
+    resource = models.ForeignKey(
+        "toolkit.Resource",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="components",
+        verbose_name=_("toolkit resource"),
+    )
+
+    class Meta:
+        verbose_name = _("component")
+        verbose_name_plural = _("components")
+        ordering = ["module", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["module", "slug"], name="component_module_slug_unique"),
+            models.UniqueConstraint(
+                fields=["module", "position"], name="component_module_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    kind__in=["video", "document", "resource", "quiz", "survey", "certificate"]
+                ),
+                name="component_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="resource") | models.Q(resource__isnull=False),
+                name="component_resource_kind_has_resource",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="video")
+                | (models.Q(duration_seconds__gt=0) & ~models.Q(video_file="")),
+                name="component_video_kind_has_file_and_duration",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(completion_threshold__isnull=True)
+                | models.Q(completion_threshold__gte=1, completion_threshold__lte=100),
+                name="component_threshold_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("courses:component-detail", kwargs=self.url_kwargs())
+
+    def url_kwargs(self) -> dict[str, str]:
+        return {
+            "series_slug": self.module.series.slug,
+            "module_slug": self.module.slug,
+            "component_slug": self.slug,
+        }
+
+    def clean(self) -> None:
+        errors = {}
+        if self.kind == self.Kind.RESOURCE and self.resource_id is None:
+            errors["resource"] = _("Choose the toolkit resource this component opens.")
+        if self.kind == self.Kind.VIDEO:
+            if not self.video_file:
+                errors["video_file"] = _("Upload the video file.")
+            if not self.duration_seconds:
+                errors["duration_seconds"] = _("Give the video's length in seconds.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def threshold(self) -> int:
+        return self.completion_threshold or settings.LMS_VIDEO_COMPLETION_THRESHOLD
+
+
+class Enrollment(models.Model):
+    """A learner's cycle through a series: self-enrolled or assigned, with its own progress."""
+
+    class Source(models.TextChoices):
+        SELF = "self", _("Self-enrolled")
+        ASSIGNED = "assigned", _("Assigned")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    series = models.ForeignKey(Series, on_delete=models.PROTECT, related_name="enrollments")
+    cycle = models.PositiveIntegerField(_("cycle"), default=1)
+    source = models.CharField(
+        _("source"), max_length=20, choices=Source.choices, default=Source.SELF
+    )
+    enrolled_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    # A summary kept current by the progress service, so lists need no per-learner arithmetic.
+    components_completed = models.PositiveIntegerField(
+        _("required components completed"), default=0
+    )
+    percent_complete = models.PositiveSmallIntegerField(_("percent complete"), default=0)
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        ordering = ["-enrolled_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "series", "cycle"], name="enrollment_user_series_cycle_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "series"],
+                condition=models.Q(completed_at__isnull=True),
+                name="enrollment_one_open_cycle",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(percent_complete__lte=100), name="enrollment_percent_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(completed_at__isnull=True) | models.Q(percent_complete=100),
+                name="enrollment_completed_is_full",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source__in=["self", "assigned"]), name="enrollment_source_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["series", "completed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.series} (cycle {self.cycle})"
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None
+
+
+class Progress(models.Model):
+    """One learner's state in one component, within one enrollment cycle."""
+
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("In progress")
+        COMPLETED = "completed", _("Completed")
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="progress")
+    component = models.ForeignKey(Component, on_delete=models.PROTECT, related_name="progress")
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.IN_PROGRESS
+    )
+    percent = models.PositiveSmallIntegerField(_("percent"), default=0)
+    position_seconds = models.FloatField(_("resume position (seconds)"), default=0)
+    # Distinct seconds of video watched, as sorted, merged [start, end) pairs of whole seconds.
+    watched_ranges = models.JSONField(_("watched ranges"), default=list, blank=True)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # When the learner last had the video in front of them: credit cannot outrun this clock.
+    clock_at = models.DateTimeField(_("playback clock"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("progress")
+        verbose_name_plural = _("progress")
+        ordering = ["enrollment", "component"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "component"], name="progress_enrollment_component_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(percent__lte=100), name="progress_percent_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="in_progress", completed_at__isnull=True)
+                | models.Q(state="completed", completed_at__isnull=False),
+                name="progress_completed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(position_seconds__gte=0), name="progress_position_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment.user} – {self.component} ({self.get_state_display()})"
+
+    @property
+    def is_complete(self) -> bool:
+        return self.state == self.State.COMPLETED
+
+
+class ModuleCompletion(models.Model):
+    """The fact that a learner completed a module in an enrollment cycle. Never undone."""
+
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="module_completions"
+    )
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="completions")
+    completed_at = models.DateTimeField(_("completed at"))
+
+    class Meta:
+        verbose_name = _("module completion")
+        verbose_name_plural = _("module completions")
+        ordering = ["enrollment", "completed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "module"], name="modulecompletion_enrollment_module_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment.user} completed {self.module}"
+
+
+class AdvisoryAcknowledgement(models.Model):
+    """A learner has read a module's content advisory; it is not shown to them again."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="advisory_acknowledgements"
+    )
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="acknowledgements")
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("content advisory acknowledgement")
+        verbose_name_plural = _("content advisory acknowledgements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "module"], name="advisoryack_user_module_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} acknowledged {self.module}"

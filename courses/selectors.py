@@ -1,0 +1,163 @@
+"""Reads for learner pages. Each takes the asking user and returns only what they may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from accounts.models import User
+from courses.models import (
+    AdvisoryAcknowledgement,
+    Component,
+    Enrollment,
+    Module,
+    ModuleCompletion,
+    Progress,
+    Series,
+)
+
+
+def series_visible_to(*, user: User) -> QuerySet[Series]:
+    """Published series, plus archived ones the learner is or was enrolled in."""
+    enrolled = Enrollment.objects.filter(series=OuterRef("pk"), user=user)
+    return Series.objects.filter(
+        Q(status=Series.Status.PUBLISHED)
+        | Q(status=Series.Status.ARCHIVED, pk__in=enrolled.values("series"))
+    )
+
+
+def series_catalogue(*, user: User) -> list[Series]:
+    """Published series with their module count and, as ``my_enrollment``, the learner's cycle."""
+    series_list = list(
+        Series.objects.filter(status=Series.Status.PUBLISHED)
+        .annotate(module_count=Count("modules", distinct=True))
+        .order_by("title")
+    )
+    mine = _latest_enrollments(user=user, series_ids=[s.pk for s in series_list])
+    for series in series_list:
+        series.my_enrollment = mine.get(series.pk)
+    return series_list
+
+
+def _latest_enrollments(*, user: User, series_ids: list[int]) -> dict[int, Enrollment]:
+    latest: dict[int, Enrollment] = {}
+    for enrollment in Enrollment.objects.filter(user=user, series_id__in=series_ids).order_by(
+        "series_id", "cycle"
+    ):
+        latest[enrollment.series_id] = enrollment
+    return latest
+
+
+def enrollments_for_home(*, user: User) -> list[Enrollment]:
+    """The learner's latest cycle of every series, unfinished and soonest due first."""
+    enrollments = list(
+        Enrollment.objects.filter(user=user)
+        .exclude(
+            Exists(
+                Enrollment.objects.filter(
+                    user=user, series=OuterRef("series"), cycle__gt=OuterRef("cycle")
+                )
+            )
+        )
+        .select_related("series")
+    )
+    enrollments.sort(
+        key=lambda e: (e.completed_at is not None, e.due_on is None, e.due_on, e.series.title)
+    )
+    return enrollments
+
+
+@dataclass
+class ModuleState:
+    module: Module
+    components: list[Component]
+    locked: bool
+    completed: bool
+    completed_count: int
+    required_count: int
+    needs_advisory: bool
+    missing_prerequisites: list[Module] = field(default_factory=list)
+
+    @property
+    def percent(self) -> int:
+        if self.completed:
+            return 100
+        return 100 * self.completed_count // self.required_count if self.required_count else 0
+
+
+@dataclass
+class Outline:
+    """A series as one learner sees it: modules in order, lock state and their progress."""
+
+    series: Series
+    enrollment: Enrollment | None
+    modules: list[ModuleState]
+    progress: dict[int, Progress]
+
+    def module_state(self, module_id: int) -> ModuleState | None:
+        return next((m for m in self.modules if m.module.pk == module_id), None)
+
+    def next_component(self) -> Component | None:
+        """Where “resume” goes: the first incomplete component of an open module, in order."""
+        fallback = None
+        for state in self.modules:
+            if state.locked:
+                continue
+            for component in state.components:
+                progress = self.progress.get(component.pk)
+                if progress is None or not progress.is_complete:
+                    if component.required:
+                        return component
+                    fallback = fallback or component
+        return fallback
+
+
+def series_outline(*, user: User, series: Series) -> Outline:
+    """Everything the series, module and component pages need, in a fixed number of queries."""
+    modules = list(
+        Module.objects.filter(series=series)
+        .order_by("position")
+        .prefetch_related(
+            Prefetch(
+                "components",
+                queryset=Component.objects.select_related("resource").order_by("position"),
+            ),
+            Prefetch("prerequisites", queryset=Module.objects.order_by("position")),
+        )
+    )
+    enrollment = Enrollment.objects.filter(user=user, series=series).order_by("-cycle").first()
+    progress: dict[int, Progress] = {}
+    completed_modules: set[int] = set()
+    if enrollment is not None:
+        progress = {p.component_id: p for p in Progress.objects.filter(enrollment=enrollment)}
+        completed_modules = set(
+            ModuleCompletion.objects.filter(enrollment=enrollment).values_list(
+                "module_id", flat=True
+            )
+        )
+    acknowledged = set(
+        AdvisoryAcknowledgement.objects.filter(user=user, module__series=series).values_list(
+            "module_id", flat=True
+        )
+    )
+    states = []
+    for module in modules:
+        components = list(module.components.all())
+        required = [c for c in components if c.required]
+        missing = [p for p in module.prerequisites.all() if p.pk not in completed_modules]
+        states.append(
+            ModuleState(
+                module=module,
+                components=components,
+                locked=bool(missing),
+                completed=module.pk in completed_modules,
+                completed_count=sum(
+                    1 for c in required if c.pk in progress and progress[c.pk].is_complete
+                ),
+                required_count=len(required),
+                needs_advisory=bool(module.content_advisory) and module.pk not in acknowledged,
+                missing_prerequisites=missing,
+            )
+        )
+    return Outline(series=series, enrollment=enrollment, modules=states, progress=progress)

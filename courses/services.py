@@ -1,0 +1,279 @@
+"""Writes for enrollments and progress. Views and forms call these; they hold the rules."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from courses import watched
+from courses.models import (
+    AdvisoryAcknowledgement,
+    Component,
+    Enrollment,
+    Module,
+    ModuleCompletion,
+    Progress,
+    Series,
+)
+
+
+class ProgressRefused(Exception):
+    """The learner may not record progress here; the message says why, in their words."""
+
+
+@dataclass(frozen=True)
+class ProgressResult:
+    progress: Progress
+    enrollment: Enrollment
+    component_completed: bool  # completed by this very call
+    module_completed: bool
+    series_completed: bool
+
+
+def enrollment_current(*, user: User, series: Series) -> Enrollment | None:
+    """The learner's latest cycle of the series, open or completed."""
+    return Enrollment.objects.filter(user=user, series=series).order_by("-cycle").first()
+
+
+@transaction.atomic
+def enrollment_create(
+    *,
+    user: User,
+    series: Series,
+    source: str = Enrollment.Source.SELF,
+    due_on: date | None = None,
+) -> Enrollment:
+    """Enrol the learner in a published series; returns the existing cycle if there is one.
+
+    Idempotent: a repeated or concurrent request never makes a second open cycle (the database's
+    partial unique constraint guarantees it).
+    """
+    if series.status != Series.Status.PUBLISHED:
+        raise ProgressRefused("This series is not open for enrolment.")
+    existing = enrollment_current(user=user, series=series)
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return Enrollment.objects.create(user=user, series=series, source=source, due_on=due_on)
+    except IntegrityError:
+        return Enrollment.objects.get(user=user, series=series, completed_at__isnull=True)
+
+
+def advisory_acknowledge(*, user: User, module: Module) -> AdvisoryAcknowledgement:
+    """Record that the learner read the module's content advisory. Idempotent."""
+    try:
+        with transaction.atomic():
+            ack, _ = AdvisoryAcknowledgement.objects.get_or_create(user=user, module=module)
+    except IntegrityError:
+        ack = AdvisoryAcknowledgement.objects.get(user=user, module=module)
+    return ack
+
+
+def _locked_enrollment(*, user: User, series: Series) -> Enrollment:
+    enrollment = (
+        Enrollment.objects.select_for_update()
+        .filter(user=user, series=series)
+        .order_by("-cycle")
+        .first()
+    )
+    if enrollment is None:
+        raise ProgressRefused("Enrol in this series to record your progress.")
+    return enrollment
+
+
+def _module_unlocked(*, enrollment: Enrollment, module: Module) -> bool:
+    prerequisite_ids = set(module.prerequisites.values_list("id", flat=True))
+    if not prerequisite_ids:
+        return True
+    done = ModuleCompletion.objects.filter(
+        enrollment=enrollment, module_id__in=prerequisite_ids
+    ).count()
+    return done == len(prerequisite_ids)
+
+
+def _progress_for_update(
+    *, enrollment: Enrollment, component: Component, now: datetime
+) -> tuple[Progress, bool]:
+    progress = (
+        Progress.objects.select_for_update()
+        .filter(enrollment=enrollment, component=component)
+        .first()
+    )
+    if progress is not None:
+        return progress, False
+    if not _module_unlocked(enrollment=enrollment, module=component.module):
+        raise ProgressRefused("Complete the modules this one builds on first.")
+    # The enrollment row is locked, so no other request can create this row meanwhile.
+    return Progress.objects.create(enrollment=enrollment, component=component, clock_at=now), True
+
+
+@transaction.atomic
+def progress_start(*, user: User, component: Component, now: datetime | None = None) -> Progress:
+    """Mark that the learner opened the component: it is in progress and its clock restarts.
+
+    Creates the progress row once; completed components stay completed.
+    """
+    now = now or timezone.now()
+    enrollment = _locked_enrollment(user=user, series=component.module.series)
+    progress, created = _progress_for_update(enrollment=enrollment, component=component, now=now)
+    if not created:
+        progress.clock_at = now
+        progress.save(update_fields=["clock_at", "updated_at"])
+    _enrollment_touch(enrollment, now)
+    return progress
+
+
+@transaction.atomic
+def progress_record(
+    *,
+    user: User,
+    component: Component,
+    watched_ranges: Sequence[Sequence[float]] | None = None,
+    position: float | None = None,
+    now: datetime | None = None,
+) -> ProgressResult:
+    """Record what the learner did in a component and complete it when its rule is met.
+
+    - document and resource: the call itself completes it (“I have read this”, opened the link);
+    - video: credits distinct watched seconds, no faster than the wall clock allows at the
+      maximum playback rate, and completes at the component's threshold; keeps the resume position.
+
+    Idempotent and safe under concurrent requests: the learner's enrollment row is locked for the
+    transaction. A completion, once recorded, is never undone. Module and series completion follow.
+    """
+    now = now or timezone.now()
+    enrollment = _locked_enrollment(user=user, series=component.module.series)
+    progress, _ = _progress_for_update(enrollment=enrollment, component=component, now=now)
+    was_complete = progress.is_complete
+    fields = ["updated_at"]
+
+    if component.kind == Component.Kind.VIDEO:
+        duration = component.duration_seconds or 0
+        if watched_ranges:
+            elapsed = (now - progress.clock_at).total_seconds() if progress.clock_at else 0
+            budget = math.floor(
+                max(0.0, elapsed) * settings.LMS_VIDEO_MAX_PLAYBACK_RATE
+                + settings.LMS_VIDEO_REPORT_SLACK_SECONDS
+            )
+            reported = watched.normalise(watched_ranges, duration=duration)
+            progress.watched_ranges, _credited = watched.credit(
+                progress.watched_ranges, reported, budget=budget
+            )
+            progress.clock_at = now
+            progress.percent = min(100, 100 * watched.total(progress.watched_ranges) // duration)
+            fields += ["watched_ranges", "clock_at", "percent"]
+        if position is not None and math.isfinite(position):
+            progress.position_seconds = min(max(0.0, float(position)), float(duration))
+            fields.append("position_seconds")
+        if not was_complete and progress.percent >= component.threshold:
+            progress.state = Progress.State.COMPLETED
+    elif component.kind in (Component.Kind.DOCUMENT, Component.Kind.RESOURCE):
+        if not was_complete:
+            progress.state = Progress.State.COMPLETED
+            progress.percent = 100
+    else:
+        raise ProgressRefused("This kind of component records its progress on its own page.")
+
+    component_completed = not was_complete and progress.is_complete
+    if component_completed:
+        progress.completed_at = now
+        fields += ["state", "percent", "completed_at"]
+    progress.save(update_fields=sorted(set(fields)))
+
+    module_completed = series_completed = False
+    if component_completed:
+        module_completed, series_completed = _enrollment_refresh(
+            enrollment, now, module=component.module
+        )
+    _enrollment_touch(enrollment, now)
+    return ProgressResult(
+        progress=progress,
+        enrollment=enrollment,
+        component_completed=component_completed,
+        module_completed=module_completed,
+        series_completed=series_completed,
+    )
+
+
+def _enrollment_touch(enrollment: Enrollment, now: datetime) -> None:
+    enrollment.last_activity_at = now
+    fields = ["last_activity_at"]
+    if enrollment.started_at is None:
+        enrollment.started_at = now
+        fields.append("started_at")
+    enrollment.save(update_fields=fields)
+
+
+def _enrollment_refresh(
+    enrollment: Enrollment, now: datetime, *, module: Module
+) -> tuple[bool, bool]:
+    """Bring the enrollment's summary and module completions up to date after a completion.
+
+    Returns (this module newly completed, series newly completed). Recorded completions stay.
+    """
+    components = list(
+        Component.objects.filter(module__series_id=enrollment.series_id).values_list(
+            "id", "module_id", "required"
+        )
+    )
+    module_ids = list(
+        Module.objects.filter(series_id=enrollment.series_id).values_list("id", flat=True)
+    )
+    completed = set(
+        Progress.objects.filter(enrollment=enrollment, state=Progress.State.COMPLETED).values_list(
+            "component_id", flat=True
+        )
+    )
+    already = set(
+        ModuleCompletion.objects.filter(enrollment=enrollment).values_list("module_id", flat=True)
+    )
+    required_by_module: dict[int, list[int]] = {pk: [] for pk in module_ids}
+    touched: set[int] = set()
+    for component_id, module_id, required in components:
+        if required:
+            required_by_module[module_id].append(component_id)
+        if component_id in completed:
+            touched.add(module_id)
+    newly_done = [
+        module_id
+        for module_id, required in required_by_module.items()
+        if module_id not in already
+        # A module without required components is done once the learner completes any of it.
+        and (all(pk in completed for pk in required) if required else module_id in touched)
+    ]
+    ModuleCompletion.objects.bulk_create(
+        [
+            ModuleCompletion(enrollment=enrollment, module_id=pk, completed_at=now)
+            for pk in newly_done
+        ],
+        ignore_conflicts=True,
+    )
+    done_modules = already | set(newly_done)
+
+    required_ids = [pk for pks in required_by_module.values() for pk in pks]
+    if required_ids:
+        count = sum(1 for pk in required_ids if pk in completed)
+        percent = 100 * count // len(required_ids)
+    else:
+        count = 0
+        percent = 100 * len(done_modules) // max(1, len(module_ids))
+    series_completed = False
+    fields = ["components_completed", "percent_complete"]
+    enrollment.components_completed = count
+    if enrollment.completed_at is None:
+        enrollment.percent_complete = percent
+        if module_ids and done_modules >= set(module_ids):
+            enrollment.completed_at = now
+            enrollment.percent_complete = 100
+            fields.append("completed_at")
+            series_completed = True
+    enrollment.save(update_fields=fields)
+    return module.id in newly_done, series_completed

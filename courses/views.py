@@ -1,0 +1,295 @@
+import json
+import logging
+import mimetypes
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from courses import selectors, services
+from courses.models import Component, Series
+from courses.selectors import ModuleState, Outline
+
+logger = logging.getLogger(__name__)
+
+
+def _get_series_for_user(request: HttpRequest, series_slug: str) -> Series:
+    """The series if the user may see it; 404 otherwise (drafts are nobody's business yet)."""
+    return get_object_or_404(selectors.series_visible_to(user=request.user), slug=series_slug)
+
+
+def _get_module_state(outline: Outline, module_slug: str) -> ModuleState:
+    for state in outline.modules:
+        if state.module.slug == module_slug:
+            return state
+    raise Http404("No such module.")
+
+
+def _get_component(state: ModuleState, component_slug: str) -> Component:
+    for component in state.components:
+        if component.slug == component_slug:
+            return component
+    raise Http404("No such component.")
+
+
+def _gate(request: HttpRequest, outline: Outline, state: ModuleState) -> HttpResponse | None:
+    """Send the learner where they must go before a module's content: enrol, prerequisites,
+    content advisory. None when the way is clear."""
+    series_url = outline.series.get_absolute_url()
+    if outline.enrollment is None:
+        messages.info(request, "Enrol in this series to start its modules.")
+        return redirect(series_url)
+    if state.locked:
+        names = ", ".join(f"“{m.title}”" for m in state.missing_prerequisites)
+        messages.warning(request, f"This module builds on {names}. Complete that first.")
+        return redirect(series_url)
+    if state.needs_advisory:
+        return redirect(
+            "courses:module-advisory",
+            series_slug=outline.series.slug,
+            module_slug=state.module.slug,
+        )
+    return None
+
+
+@login_not_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return render(request, "courses/welcome.html")
+    enrollments = selectors.enrollments_for_home(user=request.user)
+    return render(
+        request,
+        "courses/home.html",
+        {"enrollments": enrollments, "today": timezone.localdate()},
+    )
+
+
+@require_GET
+def catalogue(request: HttpRequest) -> HttpResponse:
+    series_list = selectors.series_catalogue(user=request.user)
+    return render(request, "courses/catalogue.html", {"series_list": series_list})
+
+
+@require_GET
+def series_detail(request: HttpRequest, series_slug: str) -> HttpResponse:
+    series = _get_series_for_user(request, series_slug)
+    outline = selectors.series_outline(user=request.user, series=series)
+    return render(
+        request,
+        "courses/series_detail.html",
+        {"series": series, "outline": outline, "next_component": outline.next_component()},
+    )
+
+
+@require_POST
+def series_enrol(request: HttpRequest, series_slug: str) -> HttpResponse:
+    series = _get_series_for_user(request, series_slug)
+    try:
+        services.enrollment_create(user=request.user, series=series)
+    except services.ProgressRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, f"You are enrolled in “{series.title}”.")
+    return redirect(series)
+
+
+@require_GET
+def series_resume(request: HttpRequest, series_slug: str) -> HttpResponse:
+    series = _get_series_for_user(request, series_slug)
+    outline = selectors.series_outline(user=request.user, series=series)
+    component = outline.next_component() if outline.enrollment else None
+    if component is None:
+        return redirect(series)
+    return redirect(component.get_absolute_url())
+
+
+@require_GET
+def module_detail(request: HttpRequest, series_slug: str, module_slug: str) -> HttpResponse:
+    series = _get_series_for_user(request, series_slug)
+    outline = selectors.series_outline(user=request.user, series=series)
+    state = _get_module_state(outline, module_slug)
+    return render(
+        request,
+        "courses/module_detail.html",
+        {"series": series, "outline": outline, "state": state},
+    )
+
+
+def module_advisory(request: HttpRequest, series_slug: str, module_slug: str) -> HttpResponse:
+    series = _get_series_for_user(request, series_slug)
+    outline = selectors.series_outline(user=request.user, series=series)
+    state = _get_module_state(outline, module_slug)
+    if not state.module.content_advisory:
+        return redirect(state.module)
+    if request.method == "POST":
+        services.advisory_acknowledge(user=request.user, module=state.module)
+        first = next(iter(state.components), None)
+        if outline.enrollment is not None and first is not None and not state.locked:
+            return redirect(first.get_absolute_url())
+        return redirect(state.module)
+    if request.method != "GET":
+        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
+    return render(
+        request,
+        "courses/module_advisory.html",
+        {"series": series, "outline": outline, "state": state},
+    )
+
+
+@require_GET
+def component_detail(
+    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+) -> HttpResponse:
+    series = _get_series_for_user(request, series_slug)
+    outline = selectors.series_outline(user=request.user, series=series)
+    state = _get_module_state(outline, module_slug)
+    component = _get_component(state, component_slug)
+    if (gate := _gate(request, outline, state)) is not None:
+        return gate
+    progress = services.progress_start(user=request.user, component=component)
+    outline.progress[component.pk] = progress
+    siblings = [c for s in outline.modules if not s.locked for c in s.components]
+    index = next(i for i, c in enumerate(siblings) if c.pk == component.pk)
+    return render(
+        request,
+        [f"courses/components/{component.kind}.html", "courses/components/unavailable.html"],
+        {
+            "series": series,
+            "outline": outline,
+            "state": state,
+            "component": component,
+            "progress": progress,
+            "previous_component": siblings[index - 1] if index > 0 else None,
+            "next_component": siblings[index + 1] if index + 1 < len(siblings) else None,
+        },
+    )
+
+
+def _parse_progress_payload(request: HttpRequest) -> tuple[list, float | None]:
+    if request.content_type == "application/json":
+        try:
+            payload = json.loads(request.body or b"{}")
+        except ValueError as exc:
+            raise ValueError("The progress report is not valid JSON.") from exc
+    else:
+        payload = request.POST.dict()
+    if not isinstance(payload, dict):
+        raise ValueError("The progress report must be an object.")
+    ranges = payload.get("watched", [])
+    if not isinstance(ranges, list) or len(ranges) > 500:
+        raise ValueError("“watched” must be a list of [start, end] pairs.")
+    clean = []
+    for pair in ranges:
+        if (
+            not isinstance(pair, list)
+            or len(pair) != 2
+            or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in pair)
+        ):
+            raise ValueError("“watched” must be a list of [start, end] pairs of numbers.")
+        clean.append(pair)
+    position = payload.get("position")
+    if position is not None:
+        try:
+            position = float(position)
+        except (TypeError, ValueError) as exc:
+            raise ValueError("“position” must be a number of seconds.") from exc
+    return clean, position
+
+
+@require_POST
+def component_progress(
+    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+) -> HttpResponse:
+    """Record progress: a video player's heartbeat (JSON) or a document's “I have read this”."""
+    series = _get_series_for_user(request, series_slug)
+    component = get_object_or_404(
+        Component.objects.select_related("module__series"),
+        module__series=series,
+        module__slug=module_slug,
+        slug=component_slug,
+    )
+    wants_json = request.content_type == "application/json"
+    try:
+        ranges, position = _parse_progress_payload(request)
+        result = services.progress_record(
+            user=request.user, component=component, watched_ranges=ranges, position=position
+        )
+    except (ValueError, services.ProgressRefused) as error:
+        if wants_json:
+            return JsonResponse({"error": str(error)}, status=400)
+        messages.error(request, str(error))
+        return redirect(component.get_absolute_url())
+    if wants_json:
+        return JsonResponse(
+            {
+                "state": result.progress.state,
+                "percent": result.progress.percent,
+                "completed": result.progress.is_complete,
+                "module_completed": result.module_completed,
+                "series_completed": result.series_completed,
+                "series_percent": result.enrollment.percent_complete,
+            }
+        )
+    if result.series_completed:
+        messages.success(request, f"You have completed “{series.title}”. Well done.")
+    elif result.module_completed:
+        messages.success(request, f"Module complete: “{component.module.title}”.")
+    elif result.component_completed:
+        messages.success(request, f"Marked as complete: “{component.title}”.")
+    return redirect(reverse("courses:series-resume", kwargs={"series_slug": series.slug}))
+
+
+@require_GET
+def component_open(
+    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+) -> HttpResponse:
+    """The tracked link to a toolkit resource: opening it completes the component."""
+    series = _get_series_for_user(request, series_slug)
+    outline = selectors.series_outline(user=request.user, series=series)
+    state = _get_module_state(outline, module_slug)
+    component = _get_component(state, component_slug)
+    if component.kind != Component.Kind.RESOURCE:
+        raise Http404("This component has no link to open.")
+    if (gate := _gate(request, outline, state)) is not None:
+        return gate
+    services.progress_record(user=request.user, component=component)
+    # Only ever the stored URL of the resource: never a destination taken from the request.
+    return HttpResponseRedirect(component.resource.url)
+
+
+@require_GET
+def component_media(
+    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+) -> HttpResponse:
+    """Stream a video to a learner enrolled in its series; media is never public."""
+    series = _get_series_for_user(request, series_slug)
+    component = get_object_or_404(
+        Component.objects.select_related("module__series"),
+        module__series=series,
+        module__slug=module_slug,
+        slug=component_slug,
+        kind=Component.Kind.VIDEO,
+    )
+    if not series.enrollments.filter(user=request.user).exists():
+        raise Http404("Enrol to watch this video.")
+    try:
+        handle = component.video_file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        logger.warning("Video file missing for component %s", component.pk)
+        raise Http404("The video file is missing.") from exc
+    content_type = mimetypes.guess_type(component.video_file.name)[0] or "video/webm"
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

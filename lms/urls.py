@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from courses import views as course_views
+from lms import views
+
+admin.site.site_header = "Training Tracker administration"
+admin.site.site_title = "Training Tracker admin"
+
+urlpatterns = [
+    path("", course_views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("series/", include("courses.urls")),
+    path("toolkit/", include("toolkit.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "lms.views.permission_denied"
+handler404 = "lms.views.page_not_found"
+handler500 = "lms.views.server_error"

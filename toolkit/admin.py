@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from toolkit.models import Resource
+
+
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "source", "folder", "category", "is_active", "link_status"]
+    list_filter = ["folder", "category", "is_active", "link_status"]
+    search_fields = ["title", "source", "description", "url", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["link_status", "link_checked_at", "created_at", "updated_at"]

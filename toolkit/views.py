@@ -1,0 +1,37 @@
+from itertools import groupby
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from toolkit.forms import ToolkitSearchForm
+from toolkit.models import Resource
+from toolkit.selectors import resources_listed
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    form = ToolkitSearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    resources = list(
+        resources_listed(
+            query=filters.get("q", ""),
+            folder=filters.get("folder", ""),
+            category=filters.get("category", ""),
+        )
+    )
+    folder_labels = dict(Resource.Folder.choices)
+    category_labels = dict(Resource.Category.choices)
+    folders = [
+        {
+            "label": folder_labels[folder],
+            "categories": [
+                {"label": category_labels[category], "resources": list(items)}
+                for category, items in groupby(group, key=lambda r: r.category)
+            ],
+        }
+        for folder, group in groupby(resources, key=lambda r: r.folder)
+    ]
+    return render(
+        request,
+        "toolkit/index.html",
+        {"form": form, "folders": folders, "count": len(resources), "searched": bool(filters)},
+    )
