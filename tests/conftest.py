@@ -1,0 +1,56 @@
+import os
+
+import pytest
+
+from courses.importing import MEDIA_DIR
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Every test gets its own media folder holding the shipped demo video."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    (settings.MEDIA_ROOT / "videos").mkdir(parents=True)
+    video = MEDIA_DIR / "demo-training-video.webm"
+    (settings.MEDIA_ROOT / "videos" / video.name).write_bytes(video.read_bytes())
+
+
+def services_required() -> bool:
+    return os.environ.get("REQUIRE_SERVICES", "") not in ("", "0", "false")
+
+
+@pytest.fixture
+def agency(db):
+    return factories.AgencyFactory(name="Demo Police Department")
+
+
+@pytest.fixture
+def other_agency(db):
+    return factories.AgencyFactory(name="Neighbouring Sheriff's Office")
+
+
+@pytest.fixture
+def learner(agency):
+    return factories.learner_of(agency, email="learner@example.org", full_name="Jordan Ellis")
+
+
+@pytest.fixture
+def other_learner(other_agency):
+    return factories.learner_of(other_agency, email="other@example.org", full_name="Casey Porter")
+
+
+@pytest.fixture
+def series(db):
+    """A published series: module one (video, document) and module two (document, resource),
+    module two building on module one."""
+    series = factories.SeriesFactory(
+        slug="working-with-survivors", title="Working with Victims and Survivors"
+    )
+    first = factories.ModuleFactory(series=series, slug="understanding", position=1)
+    factories.video(first, slug="intro-video", position=1, duration=100)
+    factories.ComponentFactory(module=first, slug="reading", position=2)
+    second = factories.ModuleFactory(series=series, slug="first-contact", position=2)
+    second.prerequisites.add(first)
+    factories.ComponentFactory(module=second, slug="checklist", position=1)
+    factories.resource_component(second, slug="support", position=2)
+    return series
