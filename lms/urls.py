@@ -1,10 +1,13 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
 from courses import views as course_views
 from lms import views
 
 admin.site.site_header = "Training Tracker administration"
+# Staff sign in through allauth like everyone else, so email verification and MFA apply to them.
+admin.site.login = login_required(admin.site.login)
 admin.site.site_title = "Training Tracker admin"
 
 urlpatterns = [
