@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import User
@@ -22,6 +24,9 @@ from courses.models import (
     Progress,
     Series,
 )
+
+
+ACTIVITY_RESOLUTION = timedelta(minutes=1)
 
 
 class ProgressRefused(Exception):
@@ -77,18 +82,6 @@ def advisory_acknowledge(*, user: User, module: Module) -> AdvisoryAcknowledgeme
     return ack
 
 
-def _locked_enrollment(*, user: User, series: Series) -> Enrollment:
-    enrollment = (
-        Enrollment.objects.select_for_update()
-        .filter(user=user, series=series)
-        .order_by("-cycle")
-        .first()
-    )
-    if enrollment is None:
-        raise ProgressRefused("Enrol in this series to record your progress.")
-    return enrollment
-
-
 def _module_unlocked(*, enrollment: Enrollment, module: Module) -> bool:
     prerequisite_ids = set(module.prerequisites.values_list("id", flat=True))
     if not prerequisite_ids:
@@ -99,20 +92,36 @@ def _module_unlocked(*, enrollment: Enrollment, module: Module) -> bool:
     return done == len(prerequisite_ids)
 
 
-def _progress_for_update(
-    *, enrollment: Enrollment, component: Component, now: datetime
-) -> tuple[Progress, bool]:
-    progress = (
-        Progress.objects.select_for_update()
-        .filter(enrollment=enrollment, component=component)
-        .first()
+def _progress_for_update(*, user: User, component: Component, now: datetime) -> Progress:
+    """The learner's progress row for the component in their latest cycle, locked.
+
+    Locks are always taken progress row first, then (to refresh the summary) the enrollment
+    row, so concurrent requests queue instead of deadlocking. The row is created once, when the
+    learner first opens a component of an unlocked module.
+    """
+    series_id = component.module.series_id
+    latest = (
+        Enrollment.objects.filter(user=user, series_id=series_id)
+        .order_by("-cycle")
+        .values("pk")[:1]
     )
+    locked = Progress.objects.select_for_update(of=("self",)).select_related("enrollment")
+    progress = locked.filter(enrollment_id=Subquery(latest), component=component).first()
     if progress is not None:
-        return progress, False
+        return progress
+    enrollment = (
+        Enrollment.objects.filter(user=user, series_id=series_id).order_by("-cycle").first()
+    )
+    if enrollment is None:
+        raise ProgressRefused("Enrol in this series to record your progress.")
     if not _module_unlocked(enrollment=enrollment, module=component.module):
         raise ProgressRefused("Complete the modules this one builds on first.")
-    # The enrollment row is locked, so no other request can create this row meanwhile.
-    return Progress.objects.create(enrollment=enrollment, component=component, clock_at=now), True
+    # ON CONFLICT DO NOTHING: a concurrent first request may insert the same row; both go on.
+    Progress.objects.bulk_create(
+        [Progress(enrollment=enrollment, component=component, clock_at=now)],
+        ignore_conflicts=True,
+    )
+    return locked.get(enrollment=enrollment, component=component)
 
 
 @transaction.atomic
@@ -122,12 +131,11 @@ def progress_start(*, user: User, component: Component, now: datetime | None = N
     Creates the progress row once; completed components stay completed.
     """
     now = now or timezone.now()
-    enrollment = _locked_enrollment(user=user, series=component.module.series)
-    progress, created = _progress_for_update(enrollment=enrollment, component=component, now=now)
-    if not created:
+    progress = _progress_for_update(user=user, component=component, now=now)
+    if progress.clock_at != now:
         progress.clock_at = now
         progress.save(update_fields=["clock_at", "updated_at"])
-    _enrollment_touch(enrollment, now)
+    _enrollment_touch(progress.enrollment, now)
     return progress
 
 
@@ -146,12 +154,12 @@ def progress_record(
     - video: credits distinct watched seconds, no faster than the wall clock allows at the
       maximum playback rate, and completes at the component's threshold; keeps the resume position.
 
-    Idempotent and safe under concurrent requests: the learner's enrollment row is locked for the
-    transaction. A completion, once recorded, is never undone. Module and series completion follow.
+    Idempotent and safe under concurrent requests: the progress row is locked for the transaction,
+    and the enrollment row too when a completion changes its summary. A completion, once recorded, is never undone. Module and series completion follow.
     """
     now = now or timezone.now()
-    enrollment = _locked_enrollment(user=user, series=component.module.series)
-    progress, _ = _progress_for_update(enrollment=enrollment, component=component, now=now)
+    progress = _progress_for_update(user=user, component=component, now=now)
+    enrollment = progress.enrollment
     was_complete = progress.is_complete
     fields = ["updated_at"]
 
@@ -190,6 +198,8 @@ def progress_record(
 
     module_completed = series_completed = False
     if component_completed:
+        enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        progress.enrollment = enrollment
         module_completed, series_completed = _enrollment_refresh(
             enrollment, now, module=component.module
         )
@@ -204,12 +214,19 @@ def progress_record(
 
 
 def _enrollment_touch(enrollment: Enrollment, now: datetime) -> None:
-    enrollment.last_activity_at = now
-    fields = ["last_activity_at"]
+    """Move the enrollment's last activity forward; at most once a minute, since video heartbeats
+    arrive every few seconds and the minute is all supervisors need."""
+    last = enrollment.last_activity_at
+    if enrollment.started_at is not None and last is not None and now - last < ACTIVITY_RESOLUTION:
+        return
+    updates: dict = {
+        "last_activity_at": Greatest(Coalesce("last_activity_at", Value(now)), Value(now))
+    }
     if enrollment.started_at is None:
+        updates["started_at"] = Coalesce("started_at", Value(now))
         enrollment.started_at = now
-        fields.append("started_at")
-    enrollment.save(update_fields=fields)
+    Enrollment.objects.filter(pk=enrollment.pk).update(**updates)
+    enrollment.last_activity_at = max(last, now) if last else now
 
 
 def _enrollment_refresh(

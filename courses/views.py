@@ -213,13 +213,19 @@ def component_progress(
     request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
 ) -> HttpResponse:
     """Record progress: a video player's heartbeat (JSON) or a document's “I have read this”."""
-    series = _get_series_for_user(request, series_slug)
+    # One query on this hot path: the component with its series, then the visibility rule.
     component = get_object_or_404(
         Component.objects.select_related("module__series"),
-        module__series=series,
+        module__series__slug=series_slug,
         module__slug=module_slug,
         slug=component_slug,
     )
+    series = component.module.series
+    if series.status == Series.Status.DRAFT or (
+        series.status == Series.Status.ARCHIVED
+        and not series.enrollments.filter(user=request.user).exists()
+    ):
+        raise Http404("No such series.")
     wants_json = request.content_type == "application/json"
     try:
         ranges, position = _parse_progress_payload(request)

@@ -1,0 +1,136 @@
+"""Recording progress against a trivial signed-in view, same process, same data, one run.
+
+Target (DESIGN.md): a video heartbeat POST within 1.5x of a trivial signed-in Django view.
+Both go through the full middleware stack (sessions, auth, CSRF, messages) via Django's test
+client, on whatever DATABASE_URL names (use PostgreSQL for figures worth quoting):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lms_bench .venv/bin/python bench/progress_write.py
+"""
+
+import os
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.base")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth.decorators import login_required  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+from django.http import HttpResponse  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+from django.urls import include, path  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django.views.decorators.http import require_POST  # noqa: E402
+
+
+@login_required
+@require_POST
+def trivial(request):
+    return HttpResponse("ok")
+
+
+urlpatterns = [path("bench/trivial/", trivial), path("", include("lms.urls"))]
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2000"))
+
+
+def main() -> None:
+    from django.core.management import call_command
+    from django.test.utils import get_runner  # noqa: F401
+
+    setup_test_environment()
+    old_name = connection.settings_dict["NAME"]
+    test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        run()
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    del test_db
+
+
+def run() -> None:
+    from accounts.models import User
+    from courses import services
+    from courses.models import Component, Enrollment
+
+    user = User.objects.create_user(email="bench@example.com", password="x", full_name="Bench")
+    video = Component.objects.filter(kind="video").select_related("module__series").first()
+    video.duration_seconds = 10**6  # long enough that heartbeats never run out of new seconds
+    video.save(update_fields=["duration_seconds"])
+    series = video.module.series
+    services.enrollment_create(user=user, series=series)
+    services.progress_start(user=user, component=video, now=timezone.now() - timedelta(days=30))
+    Enrollment.objects.filter(user=user).update(started_at=timezone.now())
+
+    client = Client()
+    client.force_login(user)
+    url = f"/series/{series.slug}/{video.module.slug}/{video.slug}/progress/"
+
+    second = [0]
+
+    def heartbeat():
+        start = second[0]
+        second[0] += 5
+        return client.post(
+            url,
+            data=f'{{"watched": [[{start}, {start + 5}]], "position": {start + 5}}}',
+            content_type="application/json",
+        )
+
+    def plain():
+        return client.post("/bench/trivial/")
+
+    assert heartbeat().status_code == 200, heartbeat().content
+    assert plain().status_code == 200
+
+    def timed(fn) -> float:
+        t0 = time.perf_counter()
+        fn()
+        return time.perf_counter() - t0
+
+    with override_settings(DEBUG=True):
+        reset_queries()
+        heartbeat()
+        write_queries = len(connection.queries)
+        if os.environ.get("BENCH_SHOW_QUERIES"):
+            for query in connection.queries:
+                print("   ", query["sql"][:160])
+        reset_queries()
+        plain()
+        plain_queries = len(connection.queries)
+
+    for _ in range(100):  # warm up both paths
+        heartbeat()
+        plain()
+    write_times, plain_times = [], []
+    for _ in range(ROUNDS):  # interleaved, so drift hits both sides alike
+        write_times.append(timed(heartbeat))
+        plain_times.append(timed(plain))
+
+    def ms(values):
+        return statistics.median(values) * 1000
+
+    vendor = connection.vendor
+    print(f"database: {vendor}; rounds: {ROUNDS} each, interleaved")
+    print(f"trivial signed-in POST : median {ms(plain_times):.3f} ms, {plain_queries} queries")
+    print(f"video heartbeat POST   : median {ms(write_times):.3f} ms, {write_queries} queries")
+    ratio = statistics.median(w / p for w, p in zip(write_times, plain_times, strict=True))
+    print(f"ratio heartbeat/trivial: median of pairs {ratio:.2f}x (target <= 1.5x)")
+    print(f"ratio of medians       : {ms(write_times) / ms(plain_times):.2f}x")
+    print(f"settings: {settings.SETTINGS_MODULE}")
+
+
+if __name__ == "__main__":
+    with override_settings(ROOT_URLCONF=__name__):
+        main()
