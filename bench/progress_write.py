@@ -1,10 +1,11 @@
-"""Recording progress against a trivial signed-in view, same process, same data, one run.
+r"""Recording progress against a trivial signed-in view, same process, same data, one run.
 
 Target (DESIGN.md): a video heartbeat POST within 1.5x of a trivial signed-in Django view.
 Both go through the full middleware stack (sessions, auth, CSRF, messages) via Django's test
 client, on whatever DATABASE_URL names (use PostgreSQL for figures worth quoting):
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lms_bench .venv/bin/python bench/progress_write.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lms_bench \\
+        .venv/bin/python bench/progress_write.py
 """
 
 import os
@@ -18,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.base")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -64,7 +65,7 @@ def run() -> None:
     from courses import services
     from courses.models import Component, Enrollment
 
-    user = User.objects.create_user(email="bench@example.com", password="x", full_name="Bench")
+    user = User.objects.create_user(email="bench@example.com", password=None, full_name="Bench")
     video = Component.objects.filter(kind="video").select_related("module__series").first()
     video.duration_seconds = 10**6  # long enough that heartbeats never run out of new seconds
     video.save(update_fields=["duration_seconds"])

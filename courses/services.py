@@ -25,7 +25,6 @@ from courses.models import (
     Series,
 )
 
-
 ACTIVITY_RESOLUTION = timedelta(minutes=1)
 
 
@@ -155,7 +154,8 @@ def progress_record(
       maximum playback rate, and completes at the component's threshold; keeps the resume position.
 
     Idempotent and safe under concurrent requests: the progress row is locked for the transaction,
-    and the enrollment row too when a completion changes its summary. A completion, once recorded, is never undone. Module and series completion follow.
+    and the enrollment row too when a completion changes its summary. A completion, once
+    recorded, is never undone. Module and series completion follow.
     """
     now = now or timezone.now()
     progress = _progress_for_update(user=user, component=component, now=now)
