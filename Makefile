@@ -16,9 +16,7 @@ install: $(STAMP)
 
 ## Set up from a fresh clone and serve the product with demo data at http://127.0.0.1:8000/
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	VENV=$(VENV) scripts/run-demo
 
 ## Set up and run the whole test suite (browser tests need Debian's chromium at /usr/bin/chromium)
 test: install

@@ -1,22 +1,10 @@
+from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 
-from accounts.models import AUTHORS_GROUP, Membership
 
-
-def roles(request: HttpRequest) -> dict:
-    """Which areas the signed-in user may reach, for the navigation. One query, lazily."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {}
-
-    def _roles() -> dict[str, bool]:
-        if not hasattr(request, "_lms_roles"):
-            request._lms_roles = {
-                "supervisor": Membership.objects.filter(
-                    user=user, role=Membership.Role.SUPERVISOR
-                ).exists(),
-                "author": user.is_staff or user.groups.filter(name=AUTHORS_GROUP).exists(),
-            }
-        return request._lms_roles
-
-    return {"nav_roles": _roles}
+def wellness(request: HttpRequest) -> dict[str, str]:
+    """Where the “wellness resources” links on every page lead: survivor care in the toolkit,
+    at NCMEC's “Coping with CSAM Exposure”."""
+    url = reverse("toolkit:index") + "?category=survivor_care"
+    return {"wellness_url": f"{url}#resource-{settings.LMS_WELLNESS_RESOURCE_SLUG}"}
