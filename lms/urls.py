@@ -1,5 +1,5 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
 from courses import views as course_views
@@ -7,7 +7,7 @@ from lms import views
 
 admin.site.site_header = "Training Tracker administration"
 # Staff sign in through allauth like everyone else, so email verification and MFA apply to them.
-admin.site.login = login_required(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_title = "Training Tracker admin"
 
 urlpatterns = [

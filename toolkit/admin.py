@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from toolkit.models import Resource
 
@@ -10,3 +11,4 @@ class ResourceAdmin(admin.ModelAdmin):
     search_fields = ["title", "source", "description", "url", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["link_status", "link_checked_at", "created_at", "updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
