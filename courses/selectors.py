@@ -126,6 +126,8 @@ def series_outline(*, user: User, series: Series) -> Outline:
             Prefetch("prerequisites", queryset=Module.objects.order_by("position")),
         )
     )
+    for module in modules:
+        module.series = series  # links read module.series: reuse the series, not a query each
     enrollment = Enrollment.objects.filter(user=user, series=series).order_by("-cycle").first()
     progress: dict[int, Progress] = {}
     completed_modules: set[int] = set()

@@ -82,13 +82,8 @@ def advisory_acknowledge(*, user: User, module: Module) -> AdvisoryAcknowledgeme
 
 
 def _module_unlocked(*, enrollment: Enrollment, module: Module) -> bool:
-    prerequisite_ids = set(module.prerequisites.values_list("id", flat=True))
-    if not prerequisite_ids:
-        return True
-    done = ModuleCompletion.objects.filter(
-        enrollment=enrollment, module_id__in=prerequisite_ids
-    ).count()
-    return done == len(prerequisite_ids)
+    """Every prerequisite of the module is completed in this enrollment. One query."""
+    return not module.prerequisites.exclude(completions__enrollment=enrollment).exists()
 
 
 def _progress_for_update(*, user: User, component: Component, now: datetime) -> Progress:
@@ -107,6 +102,9 @@ def _progress_for_update(*, user: User, component: Component, now: datetime) -> 
     locked = Progress.objects.select_for_update(of=("self",)).select_related("enrollment")
     progress = locked.filter(enrollment_id=Subquery(latest), component=component).first()
     if progress is not None:
+        # Prerequisites may be added after the learner began: the module is then locked here too.
+        if not _module_unlocked(enrollment=progress.enrollment, module=component.module):
+            raise ProgressRefused("Complete the modules this one builds on first.")
         return progress
     enrollment = (
         Enrollment.objects.filter(user=user, series_id=series_id).order_by("-cycle").first()

@@ -189,7 +189,7 @@ def _parse_progress_payload(request: HttpRequest) -> tuple[list, float | None]:
         raise ValueError("The progress report must be an object.")
     ranges = payload.get("watched", [])
     if not isinstance(ranges, list) or len(ranges) > 500:
-        raise ValueError("“watched” must be a list of [start, end] pairs.")
+        raise ValueError("“watched” must be a list of at most 500 [start, end] pairs.")
     clean = []
     for pair in ranges:
         if (
@@ -200,6 +200,8 @@ def _parse_progress_payload(request: HttpRequest) -> tuple[list, float | None]:
             raise ValueError("“watched” must be a list of [start, end] pairs of numbers.")
         clean.append(pair)
     position = payload.get("position")
+    if isinstance(position, bool):
+        raise ValueError("“position” must be a number of seconds.")
     if position is not None:
         try:
             position = float(position)

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from kombu import Connection
 
 logger = logging.getLogger(__name__)
 
@@ -21,10 +22,8 @@ def _check_database() -> str:
 def _check_broker() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER and not settings.REDIS_URL:
         return "eager"  # the embedded default: tasks run in-process, there is no broker to reach
-    from lms.celery import app
-
-    with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
     return "ok"
 
 
