@@ -98,6 +98,14 @@ class Outline:
     def module_state(self, module_id: int) -> ModuleState | None:
         return next((m for m in self.modules if m.module.pk == module_id), None)
 
+    def next_in_module(self, state: ModuleState) -> Component | None:
+        """The module's first component the learner has not completed, else its first."""
+        for component in state.components:
+            progress = self.progress.get(component.pk)
+            if progress is None or not progress.is_complete:
+                return component
+        return next(iter(state.components), None)
+
     def next_component(self) -> Component | None:
         """Where “resume” goes: the first incomplete component of an open module, in order."""
         fallback = None

@@ -5,7 +5,6 @@ import mimetypes
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from courses import selectors, services
 from courses.models import Component, Series
 from courses.selectors import ModuleState, Outline
+from lms.http import ranged_file_response
 
 logger = logging.getLogger(__name__)
 
@@ -135,9 +135,9 @@ def module_advisory(request: HttpRequest, series_slug: str, module_slug: str) ->
         return redirect(state.module)
     if request.method == "POST":
         services.advisory_acknowledge(user=request.user, module=state.module)
-        first = next(iter(state.components), None)
-        if outline.enrollment is not None and first is not None and not state.locked:
-            return redirect(first.get_absolute_url())
+        target = outline.next_in_module(state)
+        if outline.enrollment is not None and target is not None and not state.locked:
+            return redirect(target.get_absolute_url())
         return redirect(state.module)
     if request.method != "GET":
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
@@ -250,13 +250,20 @@ def component_progress(
                 "series_percent": result.enrollment.percent_complete,
             }
         )
+    _announce(request, result, series=series, component=component)
+    return redirect(reverse("courses:series-resume", kwargs={"series_slug": series.slug}))
+
+
+def _announce(
+    request: HttpRequest, result: services.ProgressResult, *, series: Series, component: Component
+) -> None:
+    """Tell the learner what they just completed, the biggest step first."""
     if result.series_completed:
         messages.success(request, f"You have completed “{series.title}”. Well done.")
     elif result.module_completed:
         messages.success(request, f"Module complete: “{component.module.title}”.")
     elif result.component_completed:
         messages.success(request, f"Marked as complete: “{component.title}”.")
-    return redirect(reverse("courses:series-resume", kwargs={"series_slug": series.slug}))
 
 
 @require_GET
@@ -272,7 +279,8 @@ def component_open(
         raise Http404("This component has no link to open.")
     if (gate := _gate(request, outline, state)) is not None:
         return gate
-    services.progress_record(user=request.user, component=component)
+    result = services.progress_record(user=request.user, component=component)
+    _announce(request, result, series=series, component=component)
     # Only ever the stored URL of the resource: never a destination taken from the request.
     return HttpResponseRedirect(component.resource.url)
 
@@ -298,6 +306,8 @@ def component_media(
         logger.warning("Video file missing for component %s", component.pk)
         raise Http404("The video file is missing.") from exc
     content_type = mimetypes.guess_type(component.video_file.name)[0] or "video/webm"
-    response = FileResponse(handle, content_type=content_type)
+    response = ranged_file_response(
+        request, handle, size=component.video_file.size, content_type=content_type
+    )
     response["Cache-Control"] = "private, max-age=3600"
     return response

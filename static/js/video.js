@@ -11,6 +11,7 @@
   var pending = [];      // finished stretches not yet sent
   var current = null;    // the stretch being played now: [start, end]
   var inFlight = false;
+  var flushAgain = false; // a report asked for while another was on its way
   var FLUSH_MS = 5000;
 
   function closeCurrent() {
@@ -70,6 +71,8 @@
       document.querySelector("[data-complete-message]").classList.remove("d-none");
       var state = document.getElementById("component-state");
       if (state) { state.innerHTML = '<span class="badge text-bg-success state-badge">Completed</span>'; }
+      var next = document.querySelector("[data-next-link]");
+      if (next) { next.classList.remove("btn-outline-secondary"); next.classList.add("btn-brand"); }
     }
   }
 
@@ -80,7 +83,7 @@
   }
 
   function flush() {
-    if (inFlight) { return; }
+    if (inFlight) { flushAgain = true; return; }
     if (current && current[1] > current[0]) {
       pending.push([current[0], current[1]]);
       current = [current[1], current[1]];
@@ -101,7 +104,10 @@
     }).catch(function () {
       pending = ranges.concat(pending);  // keep what was watched; try again on the next beat
       showError("Connection lost: your progress will be saved when it returns.");
-    }).finally(function () { inFlight = false; });
+    }).finally(function () {
+      inFlight = false;
+      if (flushAgain) { flushAgain = false; flush(); }
+    });
   }
 
   window.setInterval(function () { if (!video.paused) { flush(); } }, FLUSH_MS);

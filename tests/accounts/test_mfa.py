@@ -1,10 +1,12 @@
 import time
+import zoneinfo
 
 import pytest
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, format_hotp_value, hotp_value
 from django.core.cache import cache
+from django.utils import timezone
 
 from tests import factories
 
@@ -84,3 +86,21 @@ def test_staff_reach_the_admin_after_signing_in(client, db):
     staff = factories.UserFactory(is_staff=True, is_superuser=True)
     _sign_in(client, staff)
     assert client.get("/admin/").status_code == 200
+
+
+def test_dates_follow_the_agency_time_zone_after_sign_in(client, learner, agency):
+    """Signing in remembers the agency's time zone; “today” on the pages is the agency's today."""
+    utc_today = timezone.now().date()
+    # One of these two is always on another calendar day than UTC.
+    name = next(
+        tz
+        for tz in ("Pacific/Kiritimati", "Pacific/Pago_Pago")
+        if timezone.localdate(timezone=zoneinfo.ZoneInfo(tz)) != utc_today
+    )
+    agency.timezone = name
+    agency.save()
+    _sign_in(client, learner)
+    assert client.session["lms_timezone"] == name
+    response = client.get("/")
+    assert response.context["today"] == timezone.localdate(timezone=zoneinfo.ZoneInfo(name))
+    assert response.context["today"] != utc_today
