@@ -43,6 +43,16 @@ def _get_component(state: ModuleState, component_slug: str) -> Component:
     raise Http404("No such component.")
 
 
+def _load_component(
+    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+) -> tuple[Series, Outline, ModuleState, Component]:
+    """The component and the learner's view of its series; 404 for anything out of reach."""
+    series = _get_series_for_user(request, series_slug)
+    outline = selectors.series_outline(user=request.user, series=series)
+    state = _get_module_state(outline, module_slug)
+    return series, outline, state, _get_component(state, component_slug)
+
+
 def _gate(request: HttpRequest, outline: Outline, state: ModuleState) -> HttpResponse | None:
     """Send the learner where they must go before a module's content: enrol, prerequisites,
     content advisory. None when the way is clear."""
@@ -152,10 +162,9 @@ def module_advisory(request: HttpRequest, series_slug: str, module_slug: str) ->
 def component_detail(
     request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
 ) -> HttpResponse:
-    series = _get_series_for_user(request, series_slug)
-    outline = selectors.series_outline(user=request.user, series=series)
-    state = _get_module_state(outline, module_slug)
-    component = _get_component(state, component_slug)
+    series, outline, state, component = _load_component(
+        request, series_slug, module_slug, component_slug
+    )
     if (gate := _gate(request, outline, state)) is not None:
         return gate
     progress = services.progress_start(user=request.user, component=component)
@@ -271,10 +280,9 @@ def component_open(
     request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
 ) -> HttpResponse:
     """The tracked link to a toolkit resource: opening it completes the component."""
-    series = _get_series_for_user(request, series_slug)
-    outline = selectors.series_outline(user=request.user, series=series)
-    state = _get_module_state(outline, module_slug)
-    component = _get_component(state, component_slug)
+    series, outline, state, component = _load_component(
+        request, series_slug, module_slug, component_slug
+    )
     if component.kind != Component.Kind.RESOURCE:
         raise Http404("This component has no link to open.")
     if (gate := _gate(request, outline, state)) is not None:

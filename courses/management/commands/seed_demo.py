@@ -161,31 +161,27 @@ class Command(BaseCommand):
         if video_percent and steps < len(components):
             component = components[steps]
             if component.kind == Component.Kind.VIDEO:
-                moment = self._moment(days_ago, steps, steps + 1)
-                services.progress_start(user=user, component=component, now=moment)
-                end = component.duration_seconds * video_percent // 100
-                services.progress_record(
-                    user=user,
-                    component=component,
-                    watched_ranges=[[0, end]],
-                    position=end,
-                    now=moment + timedelta(seconds=end),
-                )
+                seconds = component.duration_seconds * video_percent // 100
+                self._watch(user, component, seconds, self._moment(days_ago, steps, steps + 1))
 
     def _moment(self, days_ago: int, index: int, steps: int) -> datetime:
         # Spread the work over the days before ``days_ago``, the last step on that day.
         return timezone.now() - timedelta(days=days_ago + (steps - 1 - index), hours=3)
 
     def _complete(self, user: User, component: Component, moment: datetime) -> None:
-        services.progress_start(user=user, component=component, now=moment)
         if component.kind == Component.Kind.VIDEO:
-            seconds = component.duration_seconds
-            services.progress_record(
-                user=user,
-                component=component,
-                watched_ranges=[[0, seconds]],
-                position=seconds,
-                now=moment + timedelta(seconds=seconds),
-            )
+            self._watch(user, component, component.duration_seconds, moment)
         else:
+            services.progress_start(user=user, component=component, now=moment)
             services.progress_record(user=user, component=component, now=moment)
+
+    def _watch(self, user: User, component: Component, seconds: int, moment: datetime) -> None:
+        """Open the video at ``moment`` and play its first ``seconds`` in real time."""
+        services.progress_start(user=user, component=component, now=moment)
+        services.progress_record(
+            user=user,
+            component=component,
+            watched_ranges=[[0, seconds]],
+            position=seconds,
+            now=moment + timedelta(seconds=seconds),
+        )
