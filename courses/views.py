@@ -14,7 +14,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses import selectors, services
 from courses.models import Component, Series
@@ -137,6 +137,7 @@ def module_detail(request: HttpRequest, series_slug: str, module_slug: str) -> H
     )
 
 
+@require_http_methods(["GET", "POST"])
 def module_advisory(request: HttpRequest, series_slug: str, module_slug: str) -> HttpResponse:
     series = _get_series_for_user(request, series_slug)
     outline = selectors.series_outline(user=request.user, series=series)
@@ -149,8 +150,6 @@ def module_advisory(request: HttpRequest, series_slug: str, module_slug: str) ->
         if outline.enrollment is not None and target is not None and not state.locked:
             return redirect(target.get_absolute_url())
         return redirect(state.module)
-    if request.method != "GET":
-        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     return render(
         request,
         "courses/module_advisory.html",
