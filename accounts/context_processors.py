@@ -8,3 +8,9 @@ def wellness(request: HttpRequest) -> dict[str, str]:
     at NCMEC's “Coping with CSAM Exposure”."""
     url = reverse("toolkit:index") + "?category=survivor_care"
     return {"wellness_url": f"{url}#resource-{settings.LMS_WELLNESS_RESOURCE_SLUG}"}
+
+
+def navigation(request: HttpRequest) -> dict[str, bool]:
+    """Which areas the navigation links to, remembered at sign-in: no query per page."""
+    session = getattr(request, "session", None)
+    return {"nav_supervisor": bool(session and session.get("lms_nav_supervisor"))}

@@ -3,7 +3,9 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from accounts.middleware import SESSION_KEY
-from accounts.models import Agency
+from accounts.models import Agency, Membership
+
+NAV_SUPERVISOR_KEY = "lms_nav_supervisor"
 from accounts.services import membership_join_by_email_domain
 
 
@@ -28,3 +30,7 @@ def remember_agency_timezone(sender, request, user, **kwargs) -> None:
         request.session[SESSION_KEY] = name
     else:
         request.session.pop(SESSION_KEY, None)
+    # Only decides which links the navigation shows; every page checks access afresh.
+    request.session[NAV_SUPERVISOR_KEY] = Membership.objects.filter(
+        user=user, role=Membership.Role.SUPERVISOR
+    ).exists()

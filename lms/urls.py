@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("series/", include("courses.urls")),
     path("toolkit/", include("toolkit.urls")),
+    path("agency/", include("supervision.urls")),
     path("admin/", admin.site.urls),
 ]
 

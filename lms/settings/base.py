@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "accounts",
     "toolkit",
     "courses",
+    "supervision",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.wellness",
+                "accounts.context_processors.navigation",
             ],
         },
     },
@@ -191,6 +193,9 @@ LMS_VIDEO_MAX_PLAYBACK_RATE = (
 )
 LMS_VIDEO_REPORT_SLACK_SECONDS = 10  # allowance for network delay and the first report
 LMS_WELLNESS_RESOURCE_SLUG = "ncmec-coping-with-csam-exposure"
+LMS_BASE_URL = env.str("LMS_BASE_URL", default="http://127.0.0.1:8000")  # links in emails
+# Supervisors (and later authors) must turn on MFA to reach their pages; off in the embedded demo.
+LMS_REQUIRE_MFA = env.bool("LMS_REQUIRE_MFA", default=not DEBUG)
 
 LOGGING = {
     "version": 1,

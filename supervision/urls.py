@@ -1,0 +1,14 @@
+from django.urls import path
+
+from supervision import views
+
+app_name = "agency"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("learners/", views.learners, name="learners"),
+    path("learners/<int:learner_id>/", views.learner_detail, name="learner-detail"),
+    path("learners/<int:learner_id>/nudge/", views.nudge, name="nudge"),
+    path("nudge-overdue/", views.nudge_overdue, name="nudge-overdue"),
+    path("export.csv", views.export_csv, name="export"),
+]

@@ -1,0 +1,393 @@
+import csv
+from collections.abc import Callable, Iterator
+from functools import wraps
+from urllib.parse import urlencode
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Agency
+from courses.models import Component, Enrollment, ModuleCompletion, Progress, Series
+from supervision import selectors, services
+from supervision.forms import LearnerFilterForm
+from supervision.models import Nudge
+from supervision.selectors import STATUS_LABELS, Filters
+
+PAGE_SIZE = 50
+CSV_COLUMNS = [
+    "agency",
+    "learner_name",
+    "learner_email",
+    "series",
+    "status",
+    "percent_complete",
+    "due_on",
+    "completed_on",
+    "last_activity",
+]
+
+
+def supervisor_required(view: Callable) -> Callable:
+    """Supervisors only (403 for everyone else), with MFA turned on when the site requires it.
+
+    Sets ``request.agencies`` (the agencies supervised) and ``request.agency`` (the one chosen
+    with ``?agency=<slug>``; a supervisor of one agency never needs to choose).
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        agencies = list(selectors.agencies_for_supervisor(user=request.user))
+        if not agencies:
+            raise PermissionDenied("Only supervisors can open agency pages.")
+        if settings.LMS_REQUIRE_MFA and not is_mfa_enabled(
+            request.user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+        ):
+            messages.warning(
+                request,
+                "Supervisor pages hold learners' training records: turn on two-factor "
+                "authentication to open them.",
+            )
+            return redirect("mfa_index")
+        slug = request.GET.get("agency") or request.POST.get("agency")
+        request.agencies = agencies
+        request.agency = next((a for a in agencies if a.slug == slug), agencies[0])
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _filter_form(request: HttpRequest, agency: Agency) -> LearnerFilterForm:
+    series = Series.objects.filter(
+        pk__in=Enrollment.objects.filter(
+            user__memberships__agency=agency, user__memberships__role="learner"
+        ).values("series_id")
+    ).order_by("title")
+    return LearnerFilterForm(request.GET or None, series_choices=[(s.pk, s.title) for s in series])
+
+
+def _query(agency: Agency, filters: Filters, **changes) -> str:
+    params = {"agency": agency.slug, **filters.as_dict(), **changes}
+    if params.get("sort") == "status":
+        params["sort"] = None  # the default order needs no parameter
+    params = {k: ("1" if v is True else v) for k, v in params.items() if v not in (None, "", False)}
+    return urlencode(params)
+
+
+def _scoped(request: HttpRequest) -> QuerySet[Enrollment]:
+    return selectors.enrollments_for_supervisor(supervisor=request.user, agency=request.agency)
+
+
+@require_GET
+@supervisor_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    agency = request.agency
+    enrollments = _scoped(request)
+    summaries = selectors.series_summaries(enrollments)
+    weeks = selectors.completions_by_week(enrollments, agency=agency)
+    behind = list(
+        enrollments.filter(status="overdue")
+        .select_related("user", "series")
+        .order_by("due_on", "user__full_name")[:10]
+    )
+    overdue_total = sum(s.counts["overdue"] for s in summaries)
+    return render(
+        request,
+        "supervision/dashboard.html",
+        {
+            "agency": agency,
+            "agencies": request.agencies,
+            "summaries": summaries,
+            "chart": _chart(weeks),
+            "behind": behind,
+            "overdue_total": overdue_total,
+        },
+    )
+
+
+def _chart(weeks: list) -> dict:
+    """Geometry of a bar chart drawn as SVG on the server (no script, no library)."""
+    width, height, top, bottom, left = 720, 200, 16, 28, 32
+    peak = max((n for _, n in weeks), default=0) or 1
+    step = (width - left) / max(1, len(weeks))
+    bars = []
+    for i, (monday, n) in enumerate(weeks):
+        bar_height = (height - top - bottom) * n / peak
+        bars.append(
+            {
+                "x": round(left + i * step + 2, 1),
+                "y": round(height - bottom - bar_height, 1),
+                "width": round(step - 4, 1),
+                "height": round(bar_height, 1),
+                "count": n,
+                "monday": monday,
+                "label": i % 4 == 0,
+                "label_x": round(left + i * step + step / 2, 1),
+            }
+        )
+    return {
+        "width": width,
+        "height": height,
+        "bars": bars,
+        "peak": peak,
+        "axis_y": height - bottom,
+        "label_y": height - 8,
+        "total": sum(n for _, n in weeks),
+        "left": left,
+    }
+
+
+@require_GET
+@supervisor_required
+def learners(request: HttpRequest) -> HttpResponse:
+    agency = request.agency
+    form = _filter_form(request, agency)
+    filters = form.filters()
+    rows = selectors.filter_enrollments(_scoped(request), filters).select_related("user", "series")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    columns = [
+        ("name", "Name"),
+        ("email", "Email"),
+        ("series", "Series"),
+        ("status", "Status"),
+        ("percent", "Progress"),
+        ("due", "Due"),
+        ("completed", "Completed"),
+        ("activity", "Last activity"),
+    ]
+    headers = [
+        {
+            "key": key,
+            "label": label,
+            "active": filters.sort == key,
+            "descending": filters.sort == key and filters.descending,
+            # A click sorts by the column; a second click on it reverses the order.
+            "query": _query(
+                agency,
+                filters,
+                sort=f"-{key}" if filters.sort == key and not filters.descending else key,
+                page=None,
+            ),
+        }
+        for key, label in columns
+    ]
+    return render(
+        request,
+        "supervision/learners.html",
+        {
+            "agency": agency,
+            "agencies": request.agencies,
+            "form": form,
+            "page": page,
+            "headers": headers,
+            "query": _query(agency, filters),
+            "status_labels": STATUS_LABELS,
+            "today": selectors.agency_today(agency),
+        },
+    )
+
+
+@require_GET
+@supervisor_required
+def learner_detail(request: HttpRequest, learner_id: int) -> HttpResponse:
+    learner, agencies = selectors.learner_for_supervisor(
+        supervisor=request.user, learner_id=learner_id
+    )
+    agency = request.agency if request.agency in agencies else agencies[0]
+    enrollments = list(
+        Enrollment.objects.filter(user=learner)
+        .select_related("series")
+        .order_by("series__title", "-cycle")
+    )
+    components = list(
+        Component.objects.filter(module__series__in={e.series_id for e in enrollments})
+        .select_related("module")
+        .order_by("module__series_id", "module__position", "position")
+    )
+    progress = {
+        (p.enrollment_id, p.component_id): p
+        for p in Progress.objects.filter(enrollment__in=enrollments)
+    }
+    module_done = {
+        (m.enrollment_id, m.module_id): m.completed_at
+        for m in ModuleCompletion.objects.filter(enrollment__in=enrollments)
+    }
+    today = selectors.agency_today(agency)
+    cycles = []
+    for enrollment in enrollments:
+        modules: dict[int, dict] = {}
+        for component in components:
+            if component.module.series_id != enrollment.series_id:
+                continue
+            entry = modules.setdefault(
+                component.module_id,
+                {
+                    "module": component.module,
+                    "completed_at": module_done.get((enrollment.pk, component.module_id)),
+                    "components": [],
+                },
+            )
+            entry["components"].append(
+                {"component": component, "progress": progress.get((enrollment.pk, component.pk))}
+            )
+        if enrollment.completed_at:
+            status = "completed"
+        elif enrollment.due_on and enrollment.due_on < today:
+            status = "overdue"
+        elif enrollment.started_at:
+            status = "in_progress"
+        else:
+            status = "not_started"
+        cycles.append(
+            {
+                "enrollment": enrollment,
+                "status": status,
+                "status_label": STATUS_LABELS[status],
+                "modules": list(modules.values()),
+            }
+        )
+    nudges = list(
+        Nudge.objects.filter(learner=learner).select_related("sent_by", "enrollment__series")[:20]
+    )
+    return render(
+        request,
+        "supervision/learner_detail.html",
+        {
+            "agency": agency,
+            "agencies": request.agencies,
+            "learner": learner,
+            "cycles": cycles,
+            "nudges": nudges,
+            "nudged_today": any(n.sent_on == today for n in nudges),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_safe(value: str) -> str:
+    """Neutralise spreadsheet formulas in free text (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@require_GET
+@supervisor_required
+def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """Every row of the current filters, streamed: memory stays flat however many learners."""
+    agency = request.agency
+    filters = _filter_form(request, agency).filters()
+    rows = selectors.filter_enrollments(_scoped(request), filters).values_list(
+        "user__full_name",
+        "user__email",
+        "series__title",
+        "status",
+        "percent_complete",
+        "due_on",
+        "completed_at",
+        "last_activity_at",
+    )
+    log = services.export_started(supervisor=request.user, agency=agency, filters=filters.as_dict())
+    tz = selectors.agency_zone(agency)
+    writer = csv.writer(_Echo())
+
+    def stream() -> Iterator[str]:
+        count = 0
+        try:
+            yield writer.writerow(CSV_COLUMNS)
+            agency_name = _csv_safe(agency.name)
+            for (
+                name,
+                email,
+                series,
+                status,
+                percent,
+                due_on,
+                completed_at,
+                activity,
+            ) in rows.iterator(chunk_size=2000):
+                yield writer.writerow(
+                    (
+                        agency_name,
+                        _csv_safe(name or ""),
+                        _csv_safe(email),
+                        _csv_safe(series),
+                        status,
+                        percent,
+                        due_on.isoformat() if due_on else "",
+                        completed_at.astimezone(tz).date().isoformat() if completed_at else "",
+                        activity.astimezone(tz).isoformat(timespec="seconds") if activity else "",
+                    )
+                )
+                count += 1
+        finally:
+            services.export_finished(log=log, rows=count)
+
+    filename = f"training-{agency.slug}-{selectors.agency_today(agency).isoformat()}.csv"
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@supervisor_required
+def nudge(request: HttpRequest, learner_id: int) -> HttpResponse:
+    learner, agencies = selectors.learner_for_supervisor(
+        supervisor=request.user, learner_id=learner_id
+    )
+    agency = request.agency if request.agency in agencies else agencies[0]
+    scoped = selectors.enrollments_for_supervisor(supervisor=request.user, agency=agency)
+    enrollment = scoped.filter(user=learner, pk=request.POST.get("enrollment") or 0).first()
+    if enrollment is None:
+        enrollment = (
+            scoped.filter(user=learner, completed_at__isnull=True)
+            .order_by("status_rank", "due_on")
+            .first()
+        )
+    if enrollment is None:
+        messages.info(request, f"{learner} has nothing left to complete.")
+    else:
+        try:
+            services.nudge_send(supervisor=request.user, agency=agency, enrollment=enrollment)
+        except services.NudgeRefused as refusal:
+            messages.warning(request, str(refusal))
+        else:
+            messages.success(request, f"Reminder sent to {learner}.")
+    detail = reverse("agency:learner-detail", kwargs={"learner_id": learner.pk})
+    return redirect(_back(request, f"{detail}?agency={agency.slug}"))
+
+
+@require_POST
+@supervisor_required
+def nudge_overdue(request: HttpRequest) -> HttpResponse:
+    agency = request.agency
+    overdue = _scoped(request).filter(status="overdue").only("pk", "user_id", "completed_at")
+    queued, skipped = services.nudge_many(
+        supervisor=request.user, agency=agency, enrollments=overdue.iterator(chunk_size=2000)
+    )
+    if queued:
+        messages.success(request, f"Reminders sent to {queued} overdue learner(s).")
+    if skipped:
+        messages.info(request, f"{skipped} learner(s) were already reminded today.")
+    if not queued and not skipped:
+        messages.info(request, "No learner is overdue.")
+    return redirect(_back(request, f"{reverse('agency:dashboard')}?agency={agency.slug}"))
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    """Return to the page the form was on, but only ever within the agency pages."""
+    target = request.POST.get("next", "")
+    if target.startswith("/agency/") and "//" not in target and "\\" not in target:
+        return target
+    return default
