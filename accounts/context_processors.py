@@ -2,6 +2,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
+from accounts.middleware import NAV_SUPERVISOR_KEY
+
 
 def wellness(request: HttpRequest) -> dict[str, str]:
     """Where the “wellness resources” links on every page lead: survivor care in the toolkit,
@@ -13,4 +15,4 @@ def wellness(request: HttpRequest) -> dict[str, str]:
 def navigation(request: HttpRequest) -> dict[str, bool]:
     """Which areas the navigation links to, remembered at sign-in: no query per page."""
     session = getattr(request, "session", None)
-    return {"nav_supervisor": bool(session and session.get("lms_nav_supervisor"))}
+    return {"nav_supervisor": bool(session and session.get(NAV_SUPERVISOR_KEY))}

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 SESSION_KEY = "lms_timezone"
+NAV_SUPERVISOR_KEY = "lms_nav_supervisor"  # which links the navigation shows, set at sign-in
 
 
 class AgencyTimezoneMiddleware:

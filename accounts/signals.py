@@ -2,10 +2,8 @@ from allauth.account.signals import email_confirmed
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
-from accounts.middleware import SESSION_KEY
+from accounts.middleware import NAV_SUPERVISOR_KEY, SESSION_KEY
 from accounts.models import Agency, Membership
-
-NAV_SUPERVISOR_KEY = "lms_nav_supervisor"
 from accounts.services import membership_join_by_email_domain
 
 
