@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import islice
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,7 +13,14 @@ from courses.models import Enrollment
 from supervision.models import ExportLog, Nudge
 from supervision.selectors import agency_today
 
-NUDGE_CHUNK = 200
+NUDGE_CHUNK = 200  # nudges per send task
+NUDGE_BATCH = 1000  # learners per round of queries
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 class NudgeRefused(Exception):
@@ -50,37 +58,42 @@ def nudge_send(*, supervisor: User, agency: Agency, enrollment: Enrollment) -> N
 def nudge_many(
     *, supervisor: User, agency: Agency, enrollments: Iterable[Enrollment]
 ) -> tuple[int, int]:
-    """Queue reminders for many learners in a fixed number of queries.
+    """Queue reminders for many learners: a fixed number of queries per 1,000 learners.
 
-    Learners already reminded today are skipped. Returns (queued, skipped).
+    Learners already reminded today, and completed enrollments, are skipped.
+    Returns (queued, skipped).
     """
     today = agency_today(agency)
-    candidates: dict[int, Enrollment] = {}
-    for enrollment in enrollments:
-        if enrollment.completed_at is None:
-            candidates.setdefault(enrollment.user_id, enrollment)
-    already = set(
-        Nudge.objects.filter(learner_id__in=candidates, sent_on=today).values_list(
-            "learner_id", flat=True
+    queued = skipped = 0
+    for chunk in batched(enrollments, NUDGE_BATCH):
+        candidates: dict[int, Enrollment] = {}
+        for enrollment in chunk:
+            if enrollment.completed_at is None:
+                candidates.setdefault(enrollment.user_id, enrollment)
+        already = set(
+            Nudge.objects.filter(learner_id__in=candidates, sent_on=today).values_list(
+                "learner_id", flat=True
+            )
         )
-    )
-    fresh = [
-        Nudge(learner_id=user_id, enrollment=e, sent_by=supervisor, sent_on=today)
-        for user_id, e in candidates.items()
-        if user_id not in already
-    ]
-    # A concurrent click may have nudged some of these meanwhile: the constraint drops them.
-    Nudge.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=1000)
-    queued = list(
-        Nudge.objects.filter(
-            learner_id__in=[n.learner_id for n in fresh],
-            sent_on=today,
-            sent_by=supervisor,
-            status=Nudge.Status.QUEUED,
-        ).values_list("pk", flat=True)
-    )
-    _enqueue(queued)
-    return len(queued), len(candidates) - len(queued)
+        fresh = [
+            Nudge(learner_id=user_id, enrollment=e, sent_by=supervisor, sent_on=today)
+            for user_id, e in candidates.items()
+            if user_id not in already
+        ]
+        # A concurrent click may have nudged some of these meanwhile: the constraint drops them.
+        Nudge.objects.bulk_create(fresh, ignore_conflicts=True)
+        ids = list(
+            Nudge.objects.filter(
+                learner_id__in=[n.learner_id for n in fresh],
+                sent_on=today,
+                sent_by=supervisor,
+                status=Nudge.Status.QUEUED,
+            ).values_list("pk", flat=True)
+        )
+        _enqueue(ids)
+        queued += len(ids)
+        skipped += len(candidates) - len(ids)
+    return queued, skipped
 
 
 def export_started(*, supervisor: User, agency: Agency, filters: dict) -> ExportLog:

@@ -1,0 +1,142 @@
+from datetime import timedelta
+
+import pytest
+from django.http import Http404
+from django.utils import timezone
+
+from courses import services as course_services
+from courses.models import Enrollment
+from supervision import selectors
+from supervision.selectors import Filters
+from tests import factories
+from tests.supervision.conftest import bulk_learners
+
+pytestmark = pytest.mark.django_db
+
+
+def _statuses(qs) -> dict[str, str]:
+    return dict(qs.values_list("user__email", "status"))
+
+
+def test_status_is_computed_in_the_database(agency, supervisor, series):
+    """Completed beats overdue beats in progress beats not started."""
+    bulk_learners(agency, series, 8)
+    rows = selectors.enrollments_for_supervisor(supervisor=supervisor, agency=agency)
+    by_index = {int(e.split("@")[0][4:]): s for e, s in _statuses(rows).items()}
+    assert [by_index[i] for i in range(4)] == ["not_started", "in_progress", "completed", "overdue"]
+
+
+def test_a_supervisor_sees_nothing_of_an_agency_they_do_not_supervise(
+    agency, other_agency, supervisor, other_supervisor, series
+):
+    """Scoping by agency: the other agency's enrollments never come back, even when asked for."""
+    bulk_learners(agency, series, 4, prefix="mine")
+    bulk_learners(other_agency, series, 4, prefix="theirs")
+    mine = selectors.enrollments_for_supervisor(supervisor=supervisor, agency=agency)
+    assert all(email.startswith("mine") for email in _statuses(mine))
+    asked_for_other = selectors.enrollments_for_supervisor(
+        supervisor=supervisor, agency=other_agency
+    )
+    assert asked_for_other.count() == 0
+
+
+def test_a_learner_is_not_a_supervisor(agency, learner, series):
+    """A learner asking for their own agency gets nothing."""
+    bulk_learners(agency, series, 4)
+    assert not selectors.enrollments_for_supervisor(supervisor=learner, agency=agency).exists()
+    assert not selectors.agencies_for_supervisor(user=learner).exists()
+
+
+def test_supervisors_are_not_listed_as_learners(agency, supervisor, series):
+    """Only learner memberships count, even if a supervisor enrols."""
+    course_services.enrollment_create(user=supervisor, series=series)
+    assert not selectors.enrollments_for_supervisor(supervisor=supervisor, agency=agency).exists()
+
+
+def test_only_the_latest_cycle_is_listed(agency, supervisor, learner, series):
+    """A learner with two cycles appears once, with the newer cycle."""
+    first = course_services.enrollment_create(user=learner, series=series)
+    Enrollment.objects.filter(pk=first.pk).update(completed_at=timezone.now(), percent_complete=100)
+    Enrollment.objects.create(user=learner, series=series, cycle=2)
+    rows = list(selectors.enrollments_for_supervisor(supervisor=supervisor, agency=agency))
+    assert [(r.cycle, r.status) for r in rows] == [(2, "not_started")]
+
+
+def test_filters_search_and_sort(agency, supervisor, series):
+    """Status, overdue, search and every sort work together; empty dates sort last."""
+    bulk_learners(agency, series, 12)
+    base = selectors.enrollments_for_supervisor(supervisor=supervisor, agency=agency)
+    overdue = selectors.filter_enrollments(base, Filters(overdue=True))
+    assert set(overdue.values_list("status", flat=True)) == {"overdue"}
+    assert overdue.count() == 3
+    found = selectors.filter_enrollments(base, Filters(q="bulk 0007"))
+    assert list(found.values_list("user__full_name", flat=True)) == ["Learner bulk 0007"]
+    by_status = list(selectors.filter_enrollments(base, Filters()).values_list("status", flat=True))
+    assert by_status[0] == "overdue" and by_status[-1] == "completed"
+    completed_desc = list(
+        selectors.filter_enrollments(base, Filters(sort="completed", descending=True)).values_list(
+            "completed_at", flat=True
+        )
+    )
+    dated = [c for c in completed_desc if c]
+    assert dated == sorted(dated, reverse=True)
+    assert completed_desc[len(dated) :] == [None] * (len(completed_desc) - len(dated))
+    for key in selectors.SORTS:
+        assert selectors.filter_enrollments(base, Filters(sort=key)).count() == 12
+
+
+def test_series_summaries_count_each_status(agency, supervisor, series):
+    """One row per series with counts that add up."""
+    bulk_learners(agency, series, 20)
+    base = selectors.enrollments_for_supervisor(supervisor=supervisor, agency=agency)
+    (summary,) = selectors.series_summaries(base)
+    assert summary.total == 20
+    assert summary.counts == {"not_started": 5, "in_progress": 5, "completed": 5, "overdue": 5}
+    assert summary.percent("overdue") == 25
+
+
+def test_completions_by_week_covers_26_weeks_in_agency_time(agency, supervisor, series):
+    """Every one of the 26 weeks is present; completions land in their week."""
+    learners = [factories.learner_of(agency) for _ in range(3)]
+    now = timezone.now()
+    for i, user in enumerate(learners):
+        Enrollment.objects.create(
+            user=user,
+            series=series,
+            completed_at=now - timedelta(weeks=i * 2),
+            percent_complete=100,
+        )
+    Enrollment.objects.create(
+        user=factories.learner_of(agency),
+        series=series,
+        completed_at=now - timedelta(weeks=40),
+        percent_complete=100,
+    )
+    base = selectors.enrollments_for_supervisor(supervisor=supervisor, agency=agency)
+    weeks = selectors.completions_by_week(base, agency=agency)
+    assert len(weeks) == 26
+    assert all(monday.weekday() == 0 for monday, _ in weeks)
+    assert sum(n for _, n in weeks) == 3  # the one 40 weeks ago is outside the window
+    assert weeks[-1][1] == 1
+
+
+def test_learner_of_another_agency_is_a_404(agency, other_agency, supervisor, other_learner):
+    """The drill-down selector does not confirm that another agency's learner exists."""
+    with pytest.raises(Http404):
+        selectors.learner_for_supervisor(supervisor=supervisor, learner_id=other_learner.pk)
+    with pytest.raises(Http404):
+        selectors.learner_for_supervisor(supervisor=supervisor, learner_id=999_999)
+
+
+def test_a_supervisor_of_two_agencies_reaches_learners_of_both(
+    agency, other_agency, supervisor, learner, other_learner
+):
+    """Membership in both agencies as supervisor opens both."""
+    from accounts.services import membership_ensure
+
+    membership_ensure(user=supervisor, agency=other_agency, role="supervisor")
+    assert selectors.learner_for_supervisor(supervisor=supervisor, learner_id=other_learner.pk)
+    assert [a.pk for a in selectors.agencies_for_supervisor(user=supervisor)] == sorted(
+        [agency.pk, other_agency.pk],
+        key=lambda pk: {agency.pk: agency.name, other_agency.pk: other_agency.name}[pk],
+    )

@@ -1,0 +1,228 @@
+import csv
+import io
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.core import mail
+
+from courses import services as course_services
+from supervision.models import ExportLog, Nudge
+from supervision.views import CSV_COLUMNS
+from tests import factories
+from tests.supervision.conftest import bulk_learners
+
+pytestmark = pytest.mark.django_db
+
+
+def _csv(response) -> list[list[str]]:
+    body = b"".join(response.streaming_content).decode()
+    return list(csv.reader(io.StringIO(body)))
+
+
+def test_pages_open_for_the_supervisor(supervisor_client, agency, series, learner):
+    """Dashboard, table and drill-down answer 200 with the agency's data."""
+    course_services.enrollment_create(user=learner, series=series)
+    dashboard = supervisor_client.get("/agency/")
+    assert dashboard.status_code == 200
+    assert b"<svg" in dashboard.content
+    table = supervisor_client.get("/agency/learners/")
+    assert table.status_code == 200
+    assert learner.email.encode() in table.content
+    detail = supervisor_client.get(f"/agency/learners/{learner.pk}/")
+    assert detail.status_code == 200
+    assert b"Not started" in detail.content
+
+
+def test_learners_and_other_roles_are_refused(client, learner, settings):
+    """A learner gets 403 at the agency pages; anonymous users go to sign in."""
+    settings.LMS_REQUIRE_MFA = False
+    assert client.get("/agency/").status_code == 302
+    client.force_login(learner)
+    for url in ("/agency/", "/agency/learners/", "/agency/export.csv"):
+        assert client.get(url).status_code == 403
+    assert client.post("/agency/nudge-overdue/").status_code == 403
+    staff = factories.UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    assert client.get("/agency/").status_code == 403
+
+
+def test_other_agency_learner_is_404_everywhere(supervisor_client, other_learner, series):
+    """Drill-down and nudge of a learner of another agency answer 404, never 403."""
+    course_services.enrollment_create(user=other_learner, series=series)
+    assert supervisor_client.get(f"/agency/learners/{other_learner.pk}/").status_code == 404
+    assert supervisor_client.post(f"/agency/learners/{other_learner.pk}/nudge/").status_code == 404
+    assert supervisor_client.get("/agency/learners/987654/").status_code == 404
+    assert not Nudge.objects.exists()
+
+
+def test_choosing_another_agency_by_slug_does_not_open_it(
+    supervisor_client, other_agency, other_learner, series
+):
+    """?agency=<slug of an agency not supervised> falls back to the supervisor's own."""
+    course_services.enrollment_create(user=other_learner, series=series)
+    response = supervisor_client.get(f"/agency/learners/?agency={other_agency.slug}")
+    assert response.status_code == 200
+    assert other_learner.email.encode() not in response.content
+    export = supervisor_client.get(f"/agency/export.csv?agency={other_agency.slug}")
+    assert all(other_learner.email not in row for row in _csv(export))
+
+
+def test_a_supervisor_of_two_agencies_picks_one(
+    supervisor_client, supervisor, agency, other_agency, learner, other_learner, series
+):
+    """The picker appears for two agencies and switches the data; never for one."""
+    course_services.enrollment_create(user=learner, series=series)
+    course_services.enrollment_create(user=other_learner, series=series)
+    assert b"agency-picker" not in supervisor_client.get("/agency/").content
+    factories.membership_ensure(user=supervisor, agency=other_agency, role="supervisor")
+    first = supervisor_client.get("/agency/")
+    assert b"agency-picker" in first.content
+    other = supervisor_client.get(f"/agency/learners/?agency={other_agency.slug}")
+    assert other_learner.email.encode() in other.content
+    assert learner.email.encode() not in other.content
+
+
+def test_mfa_is_required_when_the_site_says_so(client, supervisor, settings):
+    """Without MFA a supervisor is sent to set it up; with TOTP they get in."""
+    settings.LMS_REQUIRE_MFA = True
+    client.force_login(supervisor)
+    response = client.get("/agency/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/2fa/"
+    Authenticator.objects.create(user=supervisor, type=Authenticator.Type.TOTP, data={})
+    assert client.get("/agency/").status_code == 200
+
+
+def test_filters_live_in_the_url_and_bad_values_are_ignored(supervisor_client, agency, series):
+    """Filters and sort come from the query string; nonsense is dropped, not an error."""
+    bulk_learners(agency, series, 8)
+    overdue = supervisor_client.get("/agency/learners/?overdue=1&sort=-due")
+    assert overdue.status_code == 200
+    rows = overdue.context["page"].object_list
+    assert {r.status for r in rows} == {"overdue"}
+    assert "overdue=1" in overdue.context["query"]
+    nonsense = supervisor_client.get("/agency/learners/?series=abc&status=zzz&sort=nope&page=x")
+    assert nonsense.status_code == 200
+    assert nonsense.context["page"].paginator.count == 8
+
+
+def test_the_table_is_paginated(supervisor_client, agency, series):
+    """Fifty rows a page, with a next link that keeps the filters."""
+    bulk_learners(agency, series, 120)
+    first = supervisor_client.get("/agency/learners/?sort=name")
+    assert len(first.context["page"].object_list) == 50
+    assert b"page=2" in first.content and b"sort=name" in first.content
+    last = supervisor_client.get("/agency/learners/?sort=name&page=3")
+    assert len(last.context["page"].object_list) == 20
+
+
+def test_export_has_the_contract_columns_in_order_and_is_audited(
+    supervisor_client, supervisor, agency, series
+):
+    """The CSV header is the contract; rows follow the filters; the export is logged."""
+    bulk_learners(agency, series, 12)
+    response = supervisor_client.get("/agency/export.csv?status=completed")
+    assert response.streaming
+    assert response["Content-Type"].startswith("text/csv")
+    disposition = response["Content-Disposition"]
+    assert f"training-{agency.slug}-" in disposition and disposition.endswith('.csv"')
+    rows = _csv(response)
+    assert (
+        rows[0]
+        == CSV_COLUMNS
+        == [
+            "agency",
+            "learner_name",
+            "learner_email",
+            "series",
+            "status",
+            "percent_complete",
+            "due_on",
+            "completed_on",
+            "last_activity",
+        ]
+    )
+    assert len(rows) == 1 + 3
+    assert {r[0] for r in rows[1:]} == {agency.name}
+    assert {r[4] for r in rows[1:]} == {"completed"}
+    assert all(r[5] == "100" and r[7] for r in rows[1:])
+    log = ExportLog.objects.get()
+    assert log.user == supervisor and log.agency == agency
+    assert log.filters["status"] == "completed"
+    assert log.row_count == 3 and log.finished_at is not None
+
+
+def test_export_neutralises_spreadsheet_formulas(supervisor_client, agency, series):
+    """A name that looks like a formula is written as text."""
+    evil = factories.learner_of(agency, full_name='=HYPERLINK("http://x","y")')
+    course_services.enrollment_create(user=evil, series=series)
+    rows = _csv(supervisor_client.get("/agency/export.csv"))
+    assert rows[1][1].startswith("'=")
+
+
+def test_export_and_dashboard_queries_do_not_grow_with_learners(supervisor_client, agency, series):
+    """The same number of queries for 10 and for 500 learners."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (10, 500):
+        bulk_learners(agency, series, size - 10 if counts else size, prefix=f"s{size}-")
+        with CaptureQueriesContext(connection) as dashboard:
+            assert supervisor_client.get("/agency/").status_code == 200
+        with CaptureQueriesContext(connection) as table:
+            assert supervisor_client.get("/agency/learners/?sort=activity").status_code == 200
+        with CaptureQueriesContext(connection) as export:
+            response = supervisor_client.get("/agency/export.csv")
+            assert len(_csv(response)) == 1 + size
+        counts.append((len(dashboard), len(table), len(export)))
+    assert counts[0] == counts[1], counts
+    print(f"queries (dashboard, table, export) at 10 and 500 learners: {counts}")
+    dashboard_queries, table_queries, export_queries = counts[1]
+    assert dashboard_queries <= 8
+    assert table_queries <= 7
+    assert export_queries <= 8
+
+
+def test_nudge_from_the_drill_down_then_refused_the_same_day(
+    supervisor_client, learner, series, django_capture_on_commit_callbacks
+):
+    """The first reminder is sent; the second the same day is refused with a message."""
+    course_services.enrollment_create(user=learner, series=series)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = supervisor_client.post(f"/agency/learners/{learner.pk}/nudge/", follow=True)
+    assert b"Reminder sent" in response.content
+    assert len(mail.outbox) == 1
+    again = supervisor_client.post(f"/agency/learners/{learner.pk}/nudge/", follow=True)
+    assert b"already reminded today" in again.content
+    assert len(mail.outbox) == 1
+    assert (
+        b"Already reminded today"
+        in supervisor_client.get(f"/agency/learners/{learner.pk}/").content
+    )
+
+
+def test_nudge_redirect_stays_on_agency_pages(supervisor_client, learner, series):
+    """An offsite ``next`` is ignored."""
+    course_services.enrollment_create(user=learner, series=series)
+    response = supervisor_client.post(
+        f"/agency/learners/{learner.pk}/nudge/", {"next": "https://evil.example/agency/"}
+    )
+    assert response["Location"].startswith(f"/agency/learners/{learner.pk}/")
+
+
+def test_nudge_all_overdue(supervisor_client, agency, series, django_capture_on_commit_callbacks):
+    """The dashboard button reminds every overdue learner once."""
+    bulk_learners(agency, series, 16)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = supervisor_client.post("/agency/nudge-overdue/", follow=True)
+    assert b"Reminders sent to 4 overdue learner(s)." in response.content
+    assert len(mail.outbox) == 4
+    again = supervisor_client.post("/agency/nudge-overdue/", follow=True)
+    assert b"4 learner(s) were already reminded today." in again.content
+
+
+def test_get_is_not_allowed_on_nudges(supervisor_client, learner):
+    """Nudges are POST only."""
+    assert supervisor_client.get(f"/agency/learners/{learner.pk}/nudge/").status_code == 405
+    assert supervisor_client.get("/agency/nudge-overdue/").status_code == 405
