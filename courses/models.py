@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # Words used by the action URLs beside module and component pages: no slug may take them.
@@ -290,7 +291,7 @@ class Progress(models.Model):
     position_seconds = models.FloatField(_("resume position (seconds)"), default=0)
     # Distinct seconds of video watched, as sorted, merged [start, end) pairs of whole seconds.
     watched_ranges = models.JSONField(_("watched ranges"), default=list, blank=True)
-    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # When the learner last had the video in front of them: credit cannot outrun this clock.

@@ -115,7 +115,7 @@ def _progress_for_update(*, user: User, component: Component, now: datetime) -> 
         raise ProgressRefused("Complete the modules this one builds on first.")
     # ON CONFLICT DO NOTHING: a concurrent first request may insert the same row; both go on.
     Progress.objects.bulk_create(
-        [Progress(enrollment=enrollment, component=component, clock_at=now)],
+        [Progress(enrollment=enrollment, component=component, clock_at=now, started_at=now)],
         ignore_conflicts=True,
     )
     return locked.get(enrollment=enrollment, component=component)

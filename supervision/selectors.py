@@ -103,6 +103,17 @@ def enrollments_for_supervisor(*, supervisor: User, agency: Agency) -> QuerySet[
     )
 
 
+def learners_without_enrollment(*, supervisor: User, agency: Agency) -> int:
+    """How many of the agency's learners are enrolled in nothing (0 unless supervised)."""
+    if not agencies_for_supervisor(user=supervisor).filter(pk=agency.pk).exists():
+        return 0
+    return (
+        Membership.objects.filter(agency=agency, role=Membership.Role.LEARNER)
+        .exclude(Exists(Enrollment.objects.filter(user_id=OuterRef("user_id"))))
+        .count()
+    )
+
+
 @dataclass(frozen=True)
 class Filters:
     series: int | None = None

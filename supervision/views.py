@@ -109,6 +109,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "chart": _chart(weeks),
             "behind": behind,
             "overdue_total": overdue_total,
+            "unenrolled": selectors.learners_without_enrollment(
+                supervisor=request.user, agency=agency
+            ),
         },
     )
 

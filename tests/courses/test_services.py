@@ -251,3 +251,16 @@ def test_advisory_acknowledgement_is_idempotent(learner, series):
     first = services.advisory_acknowledge(user=learner, module=module)
     second = services.advisory_acknowledge(user=learner, module=module)
     assert first.pk == second.pk
+
+
+def test_progress_times_follow_the_moment_given(learner, series):
+    """A component opened and finished in the past records those moments, in order."""
+    services.enrollment_create(user=learner, series=series)
+    reading = _components(series)["reading"]
+    opened = timezone.now() - timedelta(days=3)
+    services.progress_start(user=learner, component=reading, now=opened)
+    result = services.progress_record(
+        user=learner, component=reading, now=opened + timedelta(minutes=5)
+    )
+    assert result.progress.started_at == opened
+    assert result.progress.completed_at == opened + timedelta(minutes=5)

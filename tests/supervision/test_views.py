@@ -226,3 +226,13 @@ def test_get_is_not_allowed_on_nudges(supervisor_client, learner):
     """Nudges are POST only."""
     assert supervisor_client.get(f"/agency/learners/{learner.pk}/nudge/").status_code == 405
     assert supervisor_client.get("/agency/nudge-overdue/").status_code == 405
+
+
+def test_dashboard_counts_learners_enrolled_in_nothing(supervisor_client, agency, learner, series):
+    """A learner of the agency with no enrollment is mentioned, not silently missing."""
+    factories.learner_of(agency)
+    course_services.enrollment_create(user=learner, series=series)
+    response = supervisor_client.get("/agency/")
+    assert b"1 learner of Demo Police Department is not enrolled in any series yet." in (
+        response.content
+    )
