@@ -105,10 +105,11 @@ def enrollments_for_supervisor(*, supervisor: User, agency: Agency) -> QuerySet[
 
 def learners_without_enrollment(*, supervisor: User, agency: Agency) -> int:
     """How many of the agency's learners are enrolled in nothing (0 unless supervised)."""
-    if not agencies_for_supervisor(user=supervisor).filter(pk=agency.pk).exists():
-        return 0
+    supervises = Membership.objects.filter(
+        user=supervisor, agency=agency, role=Membership.Role.SUPERVISOR
+    )
     return (
-        Membership.objects.filter(agency=agency, role=Membership.Role.LEARNER)
+        Membership.objects.filter(Exists(supervises), agency=agency, role=Membership.Role.LEARNER)
         .exclude(Exists(Enrollment.objects.filter(user_id=OuterRef("user_id"))))
         .count()
     )

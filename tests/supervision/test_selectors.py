@@ -140,3 +140,10 @@ def test_a_supervisor_of_two_agencies_reaches_learners_of_both(
         [agency.pk, other_agency.pk],
         key=lambda pk: {agency.pk: agency.name, other_agency.pk: other_agency.name}[pk],
     )
+
+
+def test_unenrolled_count_is_zero_for_someone_who_does_not_supervise(
+    agency, other_supervisor, learner
+):
+    """The count of learners enrolled in nothing is scoped like everything else."""
+    assert selectors.learners_without_enrollment(supervisor=other_supervisor, agency=agency) == 0
