@@ -7,6 +7,7 @@ through the same import path authors' files take.
 import json
 import os
 import secrets
+import zoneinfo
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -97,7 +98,7 @@ class Command(BaseCommand):
             for email, name, plan in learners:
                 user, new = self._member(agency, email, name, Membership.Role.LEARNER)
                 if new and plan is not None:
-                    self._walk(user, series, *plan)
+                    self._walk(user, series, agency, *plan)
         author, _ = self._user("author@example.com", "Alex Morgan")
         author.groups.add(Group.objects.get_or_create(name=AUTHORS_GROUP)[0])
         admin, new = self._user("admin@example.com", "Site Administrator")
@@ -133,13 +134,15 @@ class Command(BaseCommand):
         self,
         user: User,
         series: Series,
+        agency: Agency,
         completed: int,
         video_percent: int,
         due_in_days: int | None,
         days_ago: int,
     ) -> None:
         """Put a new demo learner where the plan says, through the product's own services."""
-        today = timezone.localdate()
+        # Due dates count from the agency's today, as its supervisor's pages do.
+        today = timezone.localdate(timezone=zoneinfo.ZoneInfo(agency.timezone))
         due_on = today + timedelta(days=due_in_days) if due_in_days is not None else None
         enrollment = services.enrollment_create(
             user=user,
