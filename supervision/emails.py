@@ -14,11 +14,15 @@ def send_nudge_email(nudge: Nudge) -> None:
         "series": series,
         "enrollment": nudge.enrollment,
         "supervisor": nudge.sent_by,
+        "overdue": bool(nudge.enrollment.due_on and nudge.enrollment.due_on < nudge.sent_on),
         "resume_url": settings.LMS_BASE_URL.rstrip("/")
         + reverse("courses:series-resume", kwargs={"series_slug": series.slug}),
     }
-    if nudge.enrollment.due_on:
-        subject = f"Reminder: “{series.title}” is due {nudge.enrollment.due_on:%-d %B %Y}"
+    due_on = nudge.enrollment.due_on
+    if due_on and due_on < nudge.sent_on:
+        subject = f"Reminder: “{series.title}” was due {due_on:%-d %B %Y}"
+    elif due_on:
+        subject = f"Reminder: “{series.title}” is due {due_on:%-d %B %Y}"
     else:
         subject = f"Reminder: continue “{series.title}”"
     message = EmailMultiAlternatives(

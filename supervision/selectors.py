@@ -103,15 +103,19 @@ def enrollments_for_supervisor(*, supervisor: User, agency: Agency) -> QuerySet[
     )
 
 
-def learners_without_enrollment(*, supervisor: User, agency: Agency) -> int:
-    """How many of the agency's learners are enrolled in nothing (0 unless supervised)."""
+def learners_without_enrollment(*, supervisor: User, agency: Agency) -> QuerySet[User]:
+    """The agency's learners enrolled in nothing, by name (none unless supervised)."""
     supervises = Membership.objects.filter(
         user=supervisor, agency=agency, role=Membership.Role.SUPERVISOR
     )
     return (
-        Membership.objects.filter(Exists(supervises), agency=agency, role=Membership.Role.LEARNER)
-        .exclude(Exists(Enrollment.objects.filter(user_id=OuterRef("user_id"))))
-        .count()
+        User.objects.filter(
+            Exists(supervises),
+            memberships__agency=agency,
+            memberships__role=Membership.Role.LEARNER,
+        )
+        .exclude(Exists(Enrollment.objects.filter(user_id=OuterRef("pk"))))
+        .order_by("full_name", "email")
     )
 
 

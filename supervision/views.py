@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -105,8 +105,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "chart": _chart(weeks),
             "behind": behind,
             "overdue_total": overdue_total,
-            "unenrolled": selectors.learners_without_enrollment(
-                supervisor=request.user, agency=agency
+            # Eleven at most: ten names to show, and whether there are more.
+            "unenrolled": list(
+                selectors.learners_without_enrollment(supervisor=request.user, agency=agency)[:11]
             ),
         },
     )
@@ -253,6 +254,7 @@ def learner_detail(request: HttpRequest, learner_id: int) -> HttpResponse:
                 "modules": list(modules.values()),
             }
         )
+    back = _back_query(request, agency)
     nudges = list(
         Nudge.objects.filter(learner=learner).select_related("sent_by", "enrollment__series")[:20]
     )
@@ -266,6 +268,8 @@ def learner_detail(request: HttpRequest, learner_id: int) -> HttpResponse:
             "cycles": cycles,
             "nudges": nudges,
             "nudged_today": any(n.sent_on == today for n in nudges),
+            "back": back,
+            "zone": agency.timezone,
         },
     )
 
@@ -382,6 +386,16 @@ def nudge_overdue(request: HttpRequest) -> HttpResponse:
     if not queued and not skipped:
         messages.info(request, "No learner is overdue.")
     return redirect(_back(request, f"{reverse('agency:dashboard')}?agency={agency.slug}"))
+
+
+BACK_KEYS = ("q", "series", "status", "overdue", "sort", "page")
+
+
+def _back_query(request: HttpRequest, agency: Agency) -> str:
+    """The learners-table query the supervisor came from (``?back=``), known keys only."""
+    came_from = QueryDict(request.GET.get("back", ""))
+    kept = {key: came_from[key] for key in BACK_KEYS if came_from.get(key)}
+    return urlencode({"agency": agency.slug, **kept})
 
 
 def _back(request: HttpRequest, default: str) -> str:

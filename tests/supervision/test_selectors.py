@@ -142,8 +142,10 @@ def test_a_supervisor_of_two_agencies_reaches_learners_of_both(
     )
 
 
-def test_unenrolled_count_is_zero_for_someone_who_does_not_supervise(
-    agency, other_supervisor, learner
+def test_learners_enrolled_in_nothing_are_scoped_like_everything_else(
+    agency, supervisor, other_supervisor, learner
 ):
-    """The count of learners enrolled in nothing is scoped like everything else."""
-    assert selectors.learners_without_enrollment(supervisor=other_supervisor, agency=agency) == 0
+    """The agency's own supervisor sees them; another agency's supervisor sees nobody."""
+    mine = selectors.learners_without_enrollment(supervisor=supervisor, agency=agency)
+    assert list(mine) == [learner]
+    assert not selectors.learners_without_enrollment(supervisor=other_supervisor, agency=agency)

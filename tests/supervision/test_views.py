@@ -230,9 +230,34 @@ def test_get_is_not_allowed_on_nudges(supervisor_client, learner):
 
 def test_dashboard_counts_learners_enrolled_in_nothing(supervisor_client, agency, learner, series):
     """A learner of the agency with no enrollment is mentioned, not silently missing."""
-    factories.learner_of(agency)
+    idle = factories.learner_of(agency, full_name="Ethan Morales")
     course_services.enrollment_create(user=learner, series=series)
     response = supervisor_client.get("/agency/")
-    assert b"1 learner of Demo Police Department is not enrolled in any series yet." in (
+    assert b"1 learner of Demo Police Department is not enrolled in any series yet:" in (
         response.content
     )
+    assert f'/agency/learners/{idle.pk}/?agency={agency.slug}">Ethan Morales</a>'.encode() in (
+        response.content
+    )
+
+
+def test_drill_down_links_back_to_the_filtered_list(supervisor_client, agency, learner, series):
+    """The list's filters travel to the drill-down and back; unknown keys are dropped."""
+    course_services.enrollment_create(user=learner, series=series)
+    table = supervisor_client.get("/agency/learners/?overdue=1&sort=-due")
+    assert b"back=agency%3D" in table.content
+    back = "agency%3Dx%26overdue%3D1%26sort%3D-due%26next%3Dhttps%3A%2F%2Fevil.example"
+    detail = supervisor_client.get(f"/agency/learners/{learner.pk}/?back={back}")
+    assert detail.context["back"] == f"agency={agency.slug}&overdue=1&sort=-due"
+
+
+def test_a_reminder_for_an_overdue_learner_says_was_due(
+    supervisor_client, agency, series, django_capture_on_commit_callbacks
+):
+    """Past due dates are written in the past tense."""
+    bulk_learners(agency, series, 4)
+    with django_capture_on_commit_callbacks(execute=True):
+        supervisor_client.post("/agency/nudge-overdue/")
+    (message,) = mail.outbox
+    assert " was due " in message.subject
+    assert "It was due on" in message.body
