@@ -1,7 +1,12 @@
 import zoneinfo
 from collections.abc import Callable
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils import timezone
 
 SESSION_KEY = "lms_timezone"
@@ -28,3 +33,26 @@ class AgencyTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class StaffMFAMiddleware:
+    """When the site requires MFA, Django admin (which sees everything) requires it too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            settings.LMS_REQUIRE_MFA
+            and request.path.startswith("/admin/")
+            and user is not None
+            and user.is_authenticated
+            and user.is_staff
+            and not is_mfa_enabled(user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN])
+        ):
+            messages.warning(
+                request, "Django admin holds every record: turn on two-factor authentication first."
+            )
+            return redirect("mfa_index")
+        return self.get_response(request)

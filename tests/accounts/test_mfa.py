@@ -104,3 +104,15 @@ def test_dates_follow_the_agency_time_zone_after_sign_in(client, learner, agency
     response = client.get("/")
     assert response.context["today"] == timezone.localdate(timezone=zoneinfo.ZoneInfo(name))
     assert response.context["today"] != utc_today
+
+
+def test_staff_need_mfa_for_the_admin_when_the_site_requires_it(client, db, settings):
+    """Admins see everything: with LMS_REQUIRE_MFA on, no TOTP means no admin."""
+    settings.LMS_REQUIRE_MFA = True
+    staff = factories.UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/2fa/"
+    Authenticator.objects.create(user=staff, type=Authenticator.Type.TOTP, data={})
+    assert client.get("/admin/").status_code == 200
