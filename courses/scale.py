@@ -29,7 +29,8 @@ from itertools import islice
 from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
-from django.db import connection
+from django.db import connection, models
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Agency, Membership, User
@@ -182,9 +183,13 @@ def anchor_and_today(agency: Agency) -> tuple[datetime, date]:
 
 
 def agency_ensure() -> Agency:
-    agency, _ = Agency.objects.get_or_create(
-        slug=AGENCY_SLUG, defaults={"name": AGENCY_NAME, "timezone": AGENCY_TIMEZONE}
+    """The scale agency, found by slug or else by name, created if neither exists."""
+    agency = (
+        Agency.objects.filter(slug=AGENCY_SLUG).first()
+        or Agency.objects.filter(name=AGENCY_NAME).first()
     )
+    if agency is None:
+        agency = Agency.objects.create(name=AGENCY_NAME, slug=AGENCY_SLUG, timezone=AGENCY_TIMEZONE)
     return agency
 
 
@@ -223,12 +228,10 @@ def clear(agency: Agency, *, keep_series: str) -> tuple[int, list[str]]:
     Returns (learners deleted, slugs of series deleted). Other agencies' data is never touched:
     a scale series someone else is enrolled in stays.
     """
-    ours = scale_learners(agency).values("pk")
-    # The big tables first, one statement each, so the cascade below has nothing left to walk.
-    Progress.objects.filter(enrollment__user__in=ours).delete()
-    ModuleCompletion.objects.filter(enrollment__user__in=ours).delete()
-    _, per_model = User.objects.filter(pk__in=ours).delete()
-    count = per_model.get(User._meta.label, 0)
+    ids = list(scale_learners(agency).order_by("pk").values_list("pk", flat=True))
+    chunk = min(BATCH_SIZE, connection.features.max_query_params or BATCH_SIZE)
+    for start in range(0, len(ids), chunk):
+        delete_cascading(User._base_manager.filter(pk__in=ids[start : start + chunk]))
     stale = (
         Series.objects.filter(slug__regex=rf"^{SERIES_PREFIX}[0-9]+$", enrollments__isnull=True)
         .exclude(slug=keep_series)
@@ -236,7 +239,39 @@ def clear(agency: Agency, *, keep_series: str) -> tuple[int, list[str]]:
     )
     slugs = list(stale.values_list("slug", flat=True))
     Series.objects.filter(slug__in=slugs).delete()
-    return count, slugs
+    return len(ids), slugs
+
+
+def delete_cascading(rows: QuerySet) -> int:
+    """Delete ``rows`` and what refers to them as each ``on_delete`` says, one statement a table.
+
+    ``QuerySet.delete()`` loads every row (and every row that cascades from it) and deletes them
+    a hundred at a time: half a minute for 100,000 learners, against a few seconds here. Like the
+    collector this follows every relation, so it stays right when models gain one; unlike it, it
+    sends no delete signals (nothing listens to these models) and refuses rather than collects
+    when a PROTECT or RESTRICT relation has rows.
+    """
+    ids = rows.values("pk")
+    for relation in rows.model._meta.get_fields(include_hidden=True):
+        if not (
+            relation.auto_created
+            and not relation.concrete
+            and (relation.one_to_many or relation.one_to_one)
+        ):
+            continue
+        field = relation.field
+        refs = relation.related_model._base_manager.filter(**{f"{field.name}__in": ids})
+        on_delete = field.remote_field.on_delete
+        if on_delete is models.CASCADE:
+            delete_cascading(refs)
+        elif on_delete is models.SET_NULL:
+            refs.update(**{field.name: None})
+        elif on_delete is not models.DO_NOTHING and refs.exists():
+            raise RuntimeError(
+                f"{relation.related_model._meta.label} rows refer to the "
+                f"{rows.model._meta.label} rows being deleted."
+            )
+    return rows._raw_delete(rows.db)
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -321,14 +356,13 @@ def _timestamps_as_given():
     """Let ``bulk_create`` store the history we planned.
 
     ``bulk_create`` calls each field's ``pre_save``, which stamps ``auto_now``/``auto_now_add``
-    fields with the current time; planned rows need their own past times there (a progress row
-    started months ago, an enrollment made before it started). The flags are switched off for
-    these fields while the rows are written and always restored.
+    fields with the current time; planned rows need their own past times there (an enrollment
+    made before its learner started, a progress row last touched when it was completed). The
+    flags are switched off for these fields while the rows are written and always restored.
     """
     fields = [
         Membership._meta.get_field("joined_at"),
         Enrollment._meta.get_field("enrolled_at"),
-        Progress._meta.get_field("started_at"),
         Progress._meta.get_field("updated_at"),
     ]
     saved = [(field, field.auto_now, field.auto_now_add) for field in fields]

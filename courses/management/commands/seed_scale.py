@@ -12,9 +12,10 @@ import os
 import secrets
 import time
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import reset_queries, transaction
 
 from accounts.models import Agency, User
 from courses import scale
@@ -78,7 +79,7 @@ class Command(BaseCommand):
                 learners=learners,
                 password_hash=password_hash,
                 batch_size=options["batch_size"],
-                log=self.stdout.write,
+                log=self._batch_written,
             )
 
         self.stdout.write(
@@ -94,6 +95,12 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Scale accounts use the password in DEMO_PASSWORD.")
+
+    def _batch_written(self, line: str) -> None:
+        self.stdout.write(line)
+        if settings.DEBUG:
+            # DEBUG keeps every statement in memory, each bulk INSERT megabytes long: drop them.
+            reset_queries()
 
     def _already_seeded(
         self, agency: Agency, learners: int, components: int, password: str, generated: bool

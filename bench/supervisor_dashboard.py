@@ -1,0 +1,176 @@
+r"""Supervisor pages at scale, against raw SQL on the same data, in one process and one run.
+
+Builds (or reuses) the “Scale Test Agency” with ``seed_scale`` on the database DATABASE_URL names
+(PostgreSQL for figures worth quoting), then reports:
+- dashboard and learners-table page times (full Django stack through the test client),
+- the time of the equivalent single raw SQL aggregate (status counts per series) and the ratio
+  dashboard / raw SQL (target: 2x or less),
+- the CSV export of every row: rows per second and the process's memory growth while streaming
+  (target: flat memory, well over 20,000 rows per second).
+
+    createdb -h 127.0.0.1 -U postgres lms_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lms_bench \
+        .venv/bin/python bench/supervisor_dashboard.py --learners 10000
+"""
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.base")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("LMS_REQUIRE_MFA", "false")
+
+import django
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+RAW_AGGREGATE = """
+SELECT e.series_id,
+       count(*) AS total,
+       count(*) FILTER (WHERE e.completed_at IS NOT NULL) AS completed,
+       count(*) FILTER (WHERE e.completed_at IS NULL AND e.due_on < %(today)s) AS overdue,
+       count(*) FILTER (WHERE e.completed_at IS NULL AND NOT coalesce(e.due_on < %(today)s, false)
+                          AND e.started_at IS NOT NULL) AS in_progress,
+       count(*) FILTER (WHERE e.completed_at IS NULL AND NOT coalesce(e.due_on < %(today)s, false)
+                          AND e.started_at IS NULL) AS not_started
+FROM courses_enrollment e
+JOIN accounts_membership m ON m.user_id = e.user_id AND m.agency_id = %(agency)s
+                           AND m.role = 'learner'
+WHERE NOT EXISTS (SELECT 1 FROM courses_enrollment later
+                  WHERE later.user_id = e.user_id AND later.series_id = e.series_id
+                    AND later.cycle > e.cycle)
+GROUP BY e.series_id
+"""
+
+
+def rss_mib() -> float:
+    """Current resident memory of this process, in MiB (Linux)."""
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+def timed(fn, rounds: int) -> list[float]:
+    fn()  # warm-up
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--learners", type=int, default=10_000)
+    parser.add_argument("--components", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=15)
+    args = parser.parse_args()
+
+    from accounts.models import Agency, User
+    from courses.models import Enrollment, Progress
+    from supervision.selectors import agency_today
+
+    call_command("migrate", verbosity=0)
+    start = time.perf_counter()
+    call_command(
+        "seed_scale",
+        learners=args.learners,
+        components=args.components,
+        stdout=open(os.devnull, "w"),  # noqa: SIM115
+    )
+    seeded = time.perf_counter() - start
+    agency = Agency.objects.get(slug="scale-test-agency")
+    supervisor = User.objects.get(email="scale-supervisor@example.com")
+    enrollments = Enrollment.objects.filter(user__memberships__agency=agency).count()
+    progress = Progress.objects.filter(enrollment__user__memberships__agency=agency).count()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+    client = Client()
+    client.force_login(supervisor)
+
+    def dashboard():
+        response = client.get("/agency/")
+        assert response.status_code == 200, response.status_code
+
+    def table():
+        response = client.get("/agency/learners/?sort=status")
+        assert response.status_code == 200, response.status_code
+
+    params = {"today": agency_today(agency), "agency": agency.pk}
+
+    def raw():
+        with connection.cursor() as cursor:
+            cursor.execute(RAW_AGGREGATE, params)
+            cursor.fetchall()
+
+    # Interleave the dashboard and the raw aggregate so drift hits both alike.
+    dash_times, raw_times = [], []
+    dashboard()
+    raw()
+    for _ in range(args.rounds):
+        dash_times.extend(timed(dashboard, 1)[-1:])
+        raw_times.extend(timed(raw, 1)[-1:])
+    table_times = timed(table, args.rounds)
+    with CaptureQueriesContext(connection) as queries:
+        dashboard()
+    dashboard_queries = len(queries)
+
+    # CSV export of every row, streamed; memory measured while the stream is consumed.
+    response = client.get("/agency/export.csv")
+    rss_before = rss_mib()
+    tracemalloc.start()
+    start = time.perf_counter()
+    rows = -1  # the header
+    size = 0
+    rss_peak = rss_before
+    for chunk in response.streaming_content:
+        rows += chunk.count(b"\n")
+        size += len(chunk)
+        if rows % 5000 == 0:
+            rss_peak = max(rss_peak, rss_mib())
+    elapsed = time.perf_counter() - start
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss_peak = max(rss_peak, rss_mib())
+
+    def ms(values):
+        return statistics.median(values) * 1000
+
+    ratio = statistics.median(d / r for d, r in zip(dash_times, raw_times, strict=True))
+    print(
+        f"database: {connection.vendor}; learners: {args.learners:,}; "
+        f"enrollments: {enrollments:,}; progress rows: {progress:,}; seed_scale: {seeded:.1f} s"
+    )
+    print(
+        f"dashboard page          : median {ms(dash_times):8.2f} ms ({dashboard_queries} queries)"
+    )
+    print(f"raw SQL aggregate       : median {ms(raw_times):8.2f} ms")
+    print(f"dashboard / raw SQL     : {ratio:.2f}x (median of pairs; target <= 2x)")
+    print(f"learners table (page 1) : median {ms(table_times):8.2f} ms")
+    print(
+        f"CSV export              : {rows:,} rows, {size / 2**20:.1f} MiB in {elapsed:.2f} s = "
+        f"{rows / elapsed:,.0f} rows/s (target > 20,000)"
+    )
+    print(
+        f"CSV memory              : RSS {rss_before:.1f} -> peak {rss_peak:.1f} MiB "
+        f"(+{rss_peak - rss_before:.1f} MiB); Python allocations peak "
+        f"{traced_peak / 2**20:.2f} MiB while streaming"
+    )
+
+
+if __name__ == "__main__":
+    main()
