@@ -18,6 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.base")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+# Measure the product as deployed: DEBUG off (cached templates, no query log).
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
 
 import django
 
@@ -25,10 +28,10 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.decorators import login_required  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.urls import include, path  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.views.decorators.http import require_POST  # noqa: E402
@@ -100,16 +103,15 @@ def run() -> None:
         fn()
         return time.perf_counter() - t0
 
-    with override_settings(DEBUG=True):
-        reset_queries()
+    with CaptureQueriesContext(connection) as queries:
         heartbeat()
-        write_queries = len(connection.queries)
-        if os.environ.get("BENCH_SHOW_QUERIES"):
-            for query in connection.queries:
-                print("   ", query["sql"][:160])
-        reset_queries()
+    write_queries = len(queries)
+    if os.environ.get("BENCH_SHOW_QUERIES"):
+        for query in queries:
+            print("   ", query["sql"][:160])
+    with CaptureQueriesContext(connection) as queries:
         plain()
-        plain_queries = len(connection.queries)
+    plain_queries = len(queries)
 
     for _ in range(100):  # warm up both paths
         heartbeat()

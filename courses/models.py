@@ -227,6 +227,8 @@ class Enrollment(models.Model):
     )
     series = models.ForeignKey(Series, on_delete=models.PROTECT, related_name="enrollments")
     cycle = models.PositiveIntegerField(_("cycle"), default=1)
+    # The learner's latest cycle of the series; exactly one per learner and series.
+    is_current = models.BooleanField(_("current cycle"), default=True)
     source = models.CharField(
         _("source"), max_length=20, choices=Source.choices, default=Source.SELF
     )
@@ -254,6 +256,15 @@ class Enrollment(models.Model):
                 condition=models.Q(completed_at__isnull=True),
                 name="enrollment_one_open_cycle",
             ),
+            models.UniqueConstraint(
+                fields=["user", "series"],
+                condition=models.Q(is_current=True),
+                name="enrollment_one_current_cycle",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(completed_at__isnull=False) | models.Q(is_current=True),
+                name="enrollment_open_cycle_is_current",
+            ),
             models.CheckConstraint(
                 condition=models.Q(percent_complete__lte=100), name="enrollment_percent_range"
             ),
@@ -265,7 +276,21 @@ class Enrollment(models.Model):
                 condition=models.Q(source__in=["self", "assigned"]), name="enrollment_source_valid"
             ),
         ]
-        indexes = [models.Index(fields=["series", "completed_at"])]
+        indexes = [
+            models.Index(fields=["series", "completed_at"]),
+            # “Behind schedule first”: open enrollments by due date.
+            models.Index(
+                fields=["due_on"],
+                condition=models.Q(completed_at__isnull=True),
+                name="enrollment_open_due_idx",
+            ),
+            # Completions per week.
+            models.Index(
+                fields=["completed_at"],
+                condition=models.Q(completed_at__isnull=False),
+                name="enrollment_completed_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} – {self.series} (cycle {self.cycle})"

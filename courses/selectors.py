@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from courses.models import (
@@ -52,15 +52,7 @@ def _latest_enrollments(*, user: User, series_ids: list[int]) -> dict[int, Enrol
 def enrollments_for_home(*, user: User) -> list[Enrollment]:
     """The learner's latest cycle of every series, unfinished and soonest due first."""
     enrollments = list(
-        Enrollment.objects.filter(user=user)
-        .exclude(
-            Exists(
-                Enrollment.objects.filter(
-                    user=user, series=OuterRef("series"), cycle__gt=OuterRef("cycle")
-                )
-            )
-        )
-        .select_related("series")
+        Enrollment.objects.filter(user=user, is_current=True).select_related("series")
     )
     enrollments.sort(
         key=lambda e: (e.completed_at is not None, e.due_on is None, e.due_on, e.series.title)

@@ -20,7 +20,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
@@ -73,33 +72,29 @@ def enrollments_for_supervisor(*, supervisor: User, agency: Agency) -> QuerySet[
     supervises = Membership.objects.filter(
         user=supervisor, agency=agency, role=Membership.Role.SUPERVISOR
     )
-    later_cycle = Enrollment.objects.filter(
-        user_id=OuterRef("user_id"), series_id=OuterRef("series_id"), cycle__gt=OuterRef("cycle")
-    )
     today = agency_today(agency)
-    return (
-        Enrollment.objects.filter(
-            Exists(supervises),
-            user__memberships__agency=agency,
-            user__memberships__role=Membership.Role.LEARNER,
-        )
-        .exclude(Exists(later_cycle))
-        .annotate(
-            status=Case(
-                When(completed_at__isnull=False, then=Value("completed")),
-                When(due_on__lt=today, then=Value("overdue")),
-                When(started_at__isnull=False, then=Value("in_progress")),
-                default=Value("not_started"),
-                output_field=CharField(),
-            ),
-            status_rank=Case(
-                When(completed_at__isnull=False, then=Value(STATUS_RANK["completed"])),
-                When(due_on__lt=today, then=Value(STATUS_RANK["overdue"])),
-                When(started_at__isnull=False, then=Value(STATUS_RANK["in_progress"])),
-                default=Value(STATUS_RANK["not_started"]),
-                output_field=IntegerField(),
-            ),
-        )
+    # A semi-join on the membership, not a join through the user table: the planner then
+    # aggregates enrollments straight from their own indexes.
+    learner_here = Membership.objects.filter(
+        user_id=OuterRef("user_id"), agency=agency, role=Membership.Role.LEARNER
+    )
+    return Enrollment.objects.filter(
+        Exists(supervises), Exists(learner_here), is_current=True
+    ).annotate(
+        status=Case(
+            When(completed_at__isnull=False, then=Value("completed")),
+            When(due_on__lt=today, then=Value("overdue")),
+            When(started_at__isnull=False, then=Value("in_progress")),
+            default=Value("not_started"),
+            output_field=CharField(),
+        ),
+        status_rank=Case(
+            When(completed_at__isnull=False, then=Value(STATUS_RANK["completed"])),
+            When(due_on__lt=today, then=Value(STATUS_RANK["overdue"])),
+            When(started_at__isnull=False, then=Value(STATUS_RANK["in_progress"])),
+            default=Value(STATUS_RANK["not_started"]),
+            output_field=IntegerField(),
+        ),
     )
 
 
@@ -115,8 +110,29 @@ def learners_without_enrollment(*, supervisor: User, agency: Agency) -> QuerySet
             memberships__role=Membership.Role.LEARNER,
         )
         .exclude(Exists(Enrollment.objects.filter(user_id=OuterRef("pk"))))
-        .order_by("full_name", "email")
+        .order_by()  # callers take a few; no sort of every learner to find them
     )
+
+
+def status_q(status: str, today: date) -> Q:
+    """The condition for one status, on plain columns, so the database can use its indexes
+    (filtering on the computed ``status`` would hide them)."""
+    open_ = Q(completed_at__isnull=True)
+    not_overdue = Q(due_on__isnull=True) | Q(due_on__gte=today)
+    return {
+        "completed": Q(completed_at__isnull=False),
+        "overdue": open_ & Q(due_on__lt=today),
+        "in_progress": open_ & not_overdue & Q(started_at__isnull=False),
+        "not_started": open_ & not_overdue & Q(started_at__isnull=True),
+    }[status]
+
+
+def behind_schedule(
+    enrollments: QuerySet[Enrollment], *, agency: Agency, limit: int = 10
+) -> list[Enrollment]:
+    """The overdue enrollments due longest ago, read along the open-by-due-date index."""
+    overdue = enrollments.filter(status_q("overdue", agency_today(agency)))
+    return list(overdue.select_related("user", "series").order_by("due_on", "pk")[:limit])
 
 
 @dataclass(frozen=True)
@@ -138,13 +154,16 @@ class Filters:
         }
 
 
-def filter_enrollments(enrollments: QuerySet[Enrollment], filters: Filters) -> QuerySet:
+def filter_enrollments(
+    enrollments: QuerySet[Enrollment], filters: Filters, *, agency: Agency
+) -> QuerySet:
+    today = agency_today(agency)
     if filters.series:
         enrollments = enrollments.filter(series_id=filters.series)
-    if filters.status:
-        enrollments = enrollments.filter(status=filters.status)
+    if filters.status in STATUSES:
+        enrollments = enrollments.filter(status_q(filters.status, today))
     if filters.overdue:
-        enrollments = enrollments.filter(status="overdue")
+        enrollments = enrollments.filter(status_q("overdue", today))
     for word in filters.q.split()[:6]:
         enrollments = enrollments.filter(
             Q(user__full_name__icontains=word) | Q(user__email__icontains=word)
@@ -172,19 +191,37 @@ class SeriesSummary:
         ]
 
 
-def series_summaries(enrollments: QuerySet[Enrollment]) -> list[SeriesSummary]:
-    """Counts per series and status, aggregated in the database in one query."""
+def dashboard_figures(
+    enrollments: QuerySet[Enrollment], *, agency: Agency, weeks: int = 26
+) -> tuple[list[SeriesSummary], list[tuple[date, int]]]:
+    """Status counts per series and completions per week (weeks start on Monday, agency time)
+    over the last ``weeks`` weeks, oldest first, every week present.
+
+    One pass over the enrollments: both come from the same aggregate query.
+    """
+    today = agency_today(agency)
+    zone = agency_zone(agency)
+    first_monday = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    mondays = [first_monday + timedelta(weeks=i) for i in range(weeks + 1)]
+    bounds = [datetime.combine(day, datetime.min.time(), tzinfo=zone) for day in mondays]
+    week_counts = {
+        f"week_{i}": Count(
+            "pk", filter=Q(completed_at__gte=bounds[i], completed_at__lt=bounds[i + 1])
+        )
+        for i in range(weeks)
+    }
     rows = (
         enrollments.order_by()
         .values("series_id")
         .annotate(
             total=Count("pk"),
             **{s: Count("pk", filter=Q(status=s)) for s in STATUSES},
+            **week_counts,
         )
     )
     by_series = {row["series_id"]: row for row in rows}
     series = Series.objects.filter(pk__in=by_series).order_by("title")
-    return [
+    summaries = [
         SeriesSummary(
             series=s,
             total=by_series[s.pk]["total"],
@@ -192,29 +229,10 @@ def series_summaries(enrollments: QuerySet[Enrollment]) -> list[SeriesSummary]:
         )
         for s in series
     ]
-
-
-def completions_by_week(
-    enrollments: QuerySet[Enrollment], *, agency: Agency, weeks: int = 26
-) -> list[tuple[date, int]]:
-    """Completions per week (weeks start on Monday, agency time) over the last ``weeks`` weeks,
-    every week present, oldest first. One query: days are grouped in the database."""
-    today = agency_today(agency)
-    first_monday = today - timedelta(days=today.weekday(), weeks=weeks - 1)
-    start = datetime.combine(first_monday, datetime.min.time(), tzinfo=agency_zone(agency))
-    per_day = (
-        enrollments.filter(completed_at__gte=start)
-        .order_by()
-        .annotate(day=TruncDate("completed_at", tzinfo=agency_zone(agency)))
-        .values("day")
-        .annotate(n=Count("pk"))
-    )
-    counts = {first_monday + timedelta(weeks=i): 0 for i in range(weeks)}
-    for row in per_day:
-        monday = row["day"] - timedelta(days=row["day"].weekday())
-        if monday in counts:
-            counts[monday] += row["n"]
-    return sorted(counts.items())
+    per_week = [
+        (mondays[i], sum(row[f"week_{i}"] for row in by_series.values())) for i in range(weeks)
+    ]
+    return summaries, per_week
 
 
 def learner_for_supervisor(*, supervisor: User, learner_id: int) -> tuple[User, list[Agency]]:

@@ -33,7 +33,16 @@ def test_one_open_cycle_per_learner_and_series(learner, series):
     first = services.enrollment_create(user=learner, series=series)
     assert _violates(lambda: Enrollment.objects.create(user=learner, series=series, cycle=2))
     Enrollment.objects.filter(pk=first.pk).update(completed_at=timezone.now(), percent_complete=100)
+    # The finished cycle must hand over “current” before a new one opens.
+    assert _violates(lambda: Enrollment.objects.create(user=learner, series=series, cycle=2))
+    Enrollment.objects.filter(pk=first.pk).update(is_current=False)
     Enrollment.objects.create(user=learner, series=series, cycle=2)
+
+
+def test_an_open_cycle_is_always_current(learner, series):
+    """An unfinished enrollment cannot be marked as an old cycle."""
+    enrollment = services.enrollment_create(user=learner, series=series)
+    assert _violates(lambda: Enrollment.objects.filter(pk=enrollment.pk).update(is_current=False))
 
 
 def test_completed_enrollment_must_be_full(learner, series):

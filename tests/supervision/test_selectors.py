@@ -56,7 +56,9 @@ def test_supervisors_are_not_listed_as_learners(agency, supervisor, series):
 def test_only_the_latest_cycle_is_listed(agency, supervisor, learner, series):
     """A learner with two cycles appears once, with the newer cycle."""
     first = course_services.enrollment_create(user=learner, series=series)
-    Enrollment.objects.filter(pk=first.pk).update(completed_at=timezone.now(), percent_complete=100)
+    Enrollment.objects.filter(pk=first.pk).update(
+        completed_at=timezone.now(), percent_complete=100, is_current=False
+    )
     Enrollment.objects.create(user=learner, series=series, cycle=2)
     rows = list(selectors.enrollments_for_supervisor(supervisor=supervisor, agency=agency))
     assert [(r.cycle, r.status) for r in rows] == [(2, "not_started")]
@@ -66,36 +68,43 @@ def test_filters_search_and_sort(agency, supervisor, series):
     """Status, overdue, search and every sort work together; empty dates sort last."""
     bulk_learners(agency, series, 12)
     base = selectors.enrollments_for_supervisor(supervisor=supervisor, agency=agency)
-    overdue = selectors.filter_enrollments(base, Filters(overdue=True))
+    overdue = selectors.filter_enrollments(base, agency=agency, filters=Filters(overdue=True))
     assert set(overdue.values_list("status", flat=True)) == {"overdue"}
     assert overdue.count() == 3
-    found = selectors.filter_enrollments(base, Filters(q="bulk 0007"))
+    found = selectors.filter_enrollments(base, agency=agency, filters=Filters(q="bulk 0007"))
     assert list(found.values_list("user__full_name", flat=True)) == ["Learner bulk 0007"]
-    by_status = list(selectors.filter_enrollments(base, Filters()).values_list("status", flat=True))
+    by_status = list(
+        selectors.filter_enrollments(base, agency=agency, filters=Filters()).values_list(
+            "status", flat=True
+        )
+    )
     assert by_status[0] == "overdue" and by_status[-1] == "completed"
     completed_desc = list(
-        selectors.filter_enrollments(base, Filters(sort="completed", descending=True)).values_list(
-            "completed_at", flat=True
-        )
+        selectors.filter_enrollments(
+            base, agency=agency, filters=Filters(sort="completed", descending=True)
+        ).values_list("completed_at", flat=True)
     )
     dated = [c for c in completed_desc if c]
     assert dated == sorted(dated, reverse=True)
     assert completed_desc[len(dated) :] == [None] * (len(completed_desc) - len(dated))
     for key in selectors.SORTS:
-        assert selectors.filter_enrollments(base, Filters(sort=key)).count() == 12
+        assert (
+            selectors.filter_enrollments(base, agency=agency, filters=Filters(sort=key)).count()
+            == 12
+        )
 
 
 def test_series_summaries_count_each_status(agency, supervisor, series):
     """One row per series with counts that add up."""
     bulk_learners(agency, series, 20)
     base = selectors.enrollments_for_supervisor(supervisor=supervisor, agency=agency)
-    (summary,) = selectors.series_summaries(base)
+    (summary,), _ = selectors.dashboard_figures(base, agency=agency)
     assert summary.total == 20
     assert summary.counts == {"not_started": 5, "in_progress": 5, "completed": 5, "overdue": 5}
     assert summary.percent("overdue") == 25
 
 
-def test_completions_by_week_covers_26_weeks_in_agency_time(agency, supervisor, series):
+def test_completions_per_week_cover_26_weeks_in_agency_time(agency, supervisor, series):
     """Every one of the 26 weeks is present; completions land in their week."""
     learners = [factories.learner_of(agency) for _ in range(3)]
     now = timezone.now()
@@ -113,7 +122,7 @@ def test_completions_by_week_covers_26_weeks_in_agency_time(agency, supervisor, 
         percent_complete=100,
     )
     base = selectors.enrollments_for_supervisor(supervisor=supervisor, agency=agency)
-    weeks = selectors.completions_by_week(base, agency=agency)
+    _, weeks = selectors.dashboard_figures(base, agency=agency)
     assert len(weeks) == 26
     assert all(monday.weekday() == 0 for monday, _ in weeks)
     assert sum(n for _, n in weeks) == 3  # the one 40 weeks ago is outside the window
