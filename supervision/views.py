@@ -101,11 +101,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "chart": _chart(weeks),
             "behind": behind,
             "overdue_total": overdue_total,
-            # Eleven at most: ten names to show, and whether there are more.
-            "unenrolled": sorted(
-                selectors.learners_without_enrollment(supervisor=request.user, agency=agency)[:11],
-                key=lambda u: (u.full_name, u.email),
-            ),
         },
     )
 
@@ -148,6 +143,19 @@ def learners(request: HttpRequest) -> HttpResponse:
     agency = request.agency
     form = _filter_form(request)
     filters = form.filters()
+    if request.GET.get("show") == "unenrolled":
+        # Learners enrolled in nothing have no row in the table: they are listed on their own.
+        people = Paginator(
+            selectors.learners_without_enrollment(supervisor=request.user, agency=agency).order_by(
+                "full_name", "email"
+            ),
+            PAGE_SIZE,
+        ).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "supervision/unenrolled.html",
+            {"agency": agency, "agencies": request.agencies, "people": people},
+        )
     rows = selectors.filter_enrollments(_scoped(request), filters, agency=agency).select_related(
         "user", "series"
     )

@@ -228,17 +228,21 @@ def test_get_is_not_allowed_on_nudges(supervisor_client, learner):
     assert supervisor_client.get("/agency/nudge-overdue/").status_code == 405
 
 
-def test_dashboard_counts_learners_enrolled_in_nothing(supervisor_client, agency, learner, series):
-    """A learner of the agency with no enrollment is mentioned, not silently missing."""
+def test_learners_enrolled_in_nothing_are_listed_on_their_own(
+    supervisor_client, agency, learner, series
+):
+    """A learner of the agency with no enrollment is findable, not silently missing."""
     idle = factories.learner_of(agency, full_name="Ethan Morales")
     course_services.enrollment_create(user=learner, series=series)
-    response = supervisor_client.get("/agency/")
-    assert b"1 learner of Demo Police Department is not enrolled in any series yet:" in (
-        response.content
-    )
+    dashboard = supervisor_client.get("/agency/")
+    assert b"show=unenrolled" in dashboard.content
+    page = supervisor_client.get("/agency/learners/?show=unenrolled")
+    assert page.status_code == 200
+    assert list(page.context["people"].object_list) == [idle]
     assert f'/agency/learners/{idle.pk}/?agency={agency.slug}">Ethan Morales</a>'.encode() in (
-        response.content
+        page.content
     )
+    assert learner.email.encode() not in page.content
 
 
 def test_drill_down_links_back_to_the_filtered_list(supervisor_client, agency, learner, series):
