@@ -127,6 +127,15 @@ def status_q(status: str, today: date) -> Q:
     }[status]
 
 
+def status_of(enrollment: Enrollment, today: date) -> str:
+    """The same rule as the ``status`` annotation, for one enrollment already in memory."""
+    if enrollment.completed_at is not None:
+        return "completed"
+    if enrollment.due_on is not None and enrollment.due_on < today:
+        return "overdue"
+    return "in_progress" if enrollment.started_at is not None else "not_started"
+
+
 def behind_schedule(
     enrollments: QuerySet[Enrollment], *, agency: Agency, limit: int = 10
 ) -> list[Enrollment]:

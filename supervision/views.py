@@ -245,14 +245,7 @@ def learner_detail(request: HttpRequest, learner_id: int) -> HttpResponse:
             entry["components"].append(
                 {"component": component, "progress": progress.get((enrollment.pk, component.pk))}
             )
-        if enrollment.completed_at:
-            status = "completed"
-        elif enrollment.due_on and enrollment.due_on < today:
-            status = "overdue"
-        elif enrollment.started_at:
-            status = "in_progress"
-        else:
-            status = "not_started"
+        status = selectors.status_of(enrollment, today)
         cycles.append(
             {
                 "enrollment": enrollment,

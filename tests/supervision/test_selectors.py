@@ -158,3 +158,11 @@ def test_learners_enrolled_in_nothing_are_scoped_like_everything_else(
     mine = selectors.learners_without_enrollment(supervisor=supervisor, agency=agency)
     assert list(mine) == [learner]
     assert not selectors.learners_without_enrollment(supervisor=other_supervisor, agency=agency)
+
+
+def test_status_in_python_agrees_with_the_database(agency, supervisor, series):
+    """The drill-down's status rule and the table's are the same rule."""
+    bulk_learners(agency, series, 12)
+    today = selectors.agency_today(agency)
+    for enrollment in selectors.enrollments_for_supervisor(supervisor=supervisor, agency=agency):
+        assert selectors.status_of(enrollment, today) == enrollment.status
