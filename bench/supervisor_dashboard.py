@@ -131,23 +131,25 @@ def main() -> None:
         dashboard()
     dashboard_queries = len(queries)
 
-    # CSV export of every row, streamed; memory measured while the stream is consumed.
+    # CSV export of every row, streamed. First pass: speed, with the process's resident memory
+    # sampled as the stream is consumed. Second pass: Python's own allocations (tracemalloc slows
+    # allocation down, so it is kept out of the timed pass).
     response = client.get("/agency/export.csv")
     rss_before = rss_mib()
-    tracemalloc.start()
-    start = time.perf_counter()
+    rss_peak = rss_before
     rows = -1  # the header
     size = 0
-    rss_peak = rss_before
+    start = time.perf_counter()
     for chunk in response.streaming_content:
         rows += chunk.count(b"\n")
         size += len(chunk)
-        if rows % 5000 == 0:
-            rss_peak = max(rss_peak, rss_mib())
+        rss_peak = max(rss_peak, rss_mib())
     elapsed = time.perf_counter() - start
+    tracemalloc.start()
+    for _chunk in client.get("/agency/export.csv").streaming_content:
+        pass
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    rss_peak = max(rss_peak, rss_mib())
 
     def ms(values):
         return statistics.median(values) * 1000
