@@ -215,7 +215,9 @@ def dashboard_figures(
     rows = (
         enrollments.order_by()
         .values("series_id", week=TruncWeek("completed_at", tzinfo=agency_zone(agency)))
-        .annotate(total=Count("pk"), **{s: Count("pk", filter=Q(status=s)) for s in STATUSES})
+        .annotate(
+            total=Count("pk"), **{s: Count("pk", filter=status_q(s, today)) for s in STATUSES}
+        )
     )
     totals: dict[int, dict[str, int]] = {}
     per_week = {first_monday + timedelta(weeks=i): 0 for i in range(weeks)}
