@@ -133,7 +133,7 @@ def test_supervisor_filters_overdue_opens_a_learner_and_downloads_the_csv(
     expect(rows.filter(has_text="Marcus Reed")).to_have_count(1)
     expect(rows.filter(has_text="Sofia Alvarez")).to_have_count(1)
     expect(rows.filter(has_text="Liam Walsh")).to_have_count(0)
-    expect(page.get_by_role("status")).to_have_text(f"{len(overdue)} rows")
+    expect(page.get_by_role("status")).to_have_text(f"{len(overdue)} results")
     overdue_url = page.url
     screenshot(page, "supervisor-02-learners-overdue")
 
