@@ -15,7 +15,6 @@ from playwright.sync_api import Download, Page, expect
 from accounts.models import Agency, Membership, User
 from courses.management.commands.seed_demo import DEMO_PD_LEARNERS, SHERIFF_LEARNERS
 from courses.models import Enrollment
-from lms.celery import app as celery_app
 from supervision.models import Nudge
 from tests.browser.test_learner_path import DEMO_PASSWORD, _seed, _sign_in
 
@@ -39,13 +38,6 @@ STATUS_LABELS = {
 def _mfa_off(settings):
     """The embedded demo's setting; the live server thread reads the same settings."""
     settings.LMS_REQUIRE_MFA = False
-
-
-@pytest.fixture(autouse=True)
-def _tasks_in_process(monkeypatch: pytest.MonkeyPatch):
-    """Reminder emails are sent in the live server's thread even when REDIS_URL names a broker
-    (CI): nothing is left queued in Redis, and the test sees the email in the locmem outbox."""
-    monkeypatch.setattr(celery_app.conf, "task_always_eager", True)
 
 
 def _agency_today(agency: Agency):
