@@ -1,7 +1,12 @@
-from django.contrib import admin
+import zoneinfo
 
+from django.contrib import admin
+from django.utils import timezone
+
+from courses.assignments import assignment_enrol
 from courses.models import (
     AdvisoryAcknowledgement,
+    Assignment,
     Component,
     Enrollment,
     Module,
@@ -97,3 +102,25 @@ class AdvisoryAcknowledgementAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "module__title"]
     list_select_related = ["user", "module"]
     raw_id_fields = ["user", "module"]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["series", "agency", "everyone", "due_on", "due_in_days", "recurrence_months"]
+    list_filter = ["agency", "series", "everyone"]
+    search_fields = ["series__title", "agency__name"]
+    list_select_related = ["series", "agency"]
+    raw_id_fields = ["learners"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        """An assignment made here enrols its learners, as one made on the agency pages does."""
+        super().save_related(request, form, formsets, change)
+        assignment = form.instance
+        today = timezone.localdate(timezone=zoneinfo.ZoneInfo(assignment.agency.timezone))
+        assignment_enrol(assignment=assignment, today=today)

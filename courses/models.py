@@ -1,3 +1,5 @@
+from datetime import date, timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -215,6 +217,64 @@ class Component(models.Model):
         return self.completion_threshold or settings.LMS_VIDEO_COMPLETION_THRESHOLD
 
 
+class Assignment(models.Model):
+    """A supervisor's requirement that learners of an agency complete a series by a due date."""
+
+    agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, related_name="assignments"
+    )
+    series = models.ForeignKey(Series, on_delete=models.PROTECT, related_name="assignments")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned by"),
+    )
+    everyone = models.BooleanField(
+        _("whole agency"),
+        default=False,
+        help_text=_("Every learner of the agency, including those who join later."),
+    )
+    learners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="assignments", verbose_name=_("learners")
+    )
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    due_in_days = models.PositiveIntegerField(_("due days after assignment"), null=True, blank=True)
+    recurrence_months = models.PositiveSmallIntegerField(
+        _("refresher every (months)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(due_on__isnull=False) & models.Q(due_in_days__isnull=True))
+                | (models.Q(due_on__isnull=True) & models.Q(due_in_days__isnull=False)),
+                name="assignment_one_due_rule",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(recurrence_months__isnull=True)
+                | models.Q(recurrence_months__gte=1, recurrence_months__lte=120),
+                name="assignment_recurrence_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series} for {self.agency}"
+
+    def due_date_from(self, day: date) -> date:
+        """The due date for a learner who receives the assignment on ``day``."""
+        return self.due_on if self.due_on is not None else day + timedelta(days=self.due_in_days)
+
+
 class Enrollment(models.Model):
     """A learner's cycle through a series: self-enrolled or assigned, with its own progress."""
 
@@ -231,6 +291,14 @@ class Enrollment(models.Model):
     is_current = models.BooleanField(_("current cycle"), default=True)
     source = models.CharField(
         _("source"), max_length=20, choices=Source.choices, default=Source.SELF
+    )
+    assignment = models.ForeignKey(
+        Assignment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enrollments",
+        verbose_name=_("assignment"),
     )
     enrolled_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
     due_on = models.DateField(_("due on"), null=True, blank=True)

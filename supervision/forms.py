@@ -1,6 +1,11 @@
+import re
+from datetime import date
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Agency, Membership, User
+from courses.models import Series
 from supervision.selectors import SORTS, STATUS_LABELS, STATUSES, Filters
 
 
@@ -40,3 +45,88 @@ class LearnerFilterForm(forms.Form):
             sort=sort.lstrip("-"),
             descending=sort.startswith("-"),
         )
+
+
+class AssignmentForm(forms.Form):
+    """Assign a series: to the whole agency or to learners named by email, due by a date."""
+
+    series = forms.ModelChoiceField(label=_("Series"), queryset=Series.objects.none())
+    audience = forms.ChoiceField(
+        label=_("Who"),
+        choices=[
+            ("everyone", _("Every learner of the agency, including those who join later")),
+            ("chosen", _("Only the learners listed below")),
+        ],
+        initial="everyone",
+        widget=forms.RadioSelect,
+    )
+    learner_emails = forms.CharField(
+        label=_("Learners' email addresses"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One per line, or separated by commas."),
+    )
+    due_rule = forms.ChoiceField(
+        label=_("Due"),
+        choices=[("date", _("On a date")), ("days", _("A number of days after assignment"))],
+        initial="days",
+        widget=forms.RadioSelect,
+    )
+    due_on = forms.DateField(
+        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    due_in_days = forms.IntegerField(
+        label=_("Days to complete"), required=False, min_value=1, max_value=3650, initial=30
+    )
+    recurrence_months = forms.IntegerField(
+        label=_("Refresher every (months)"),
+        required=False,
+        min_value=1,
+        max_value=120,
+        help_text=_("Leave empty for a one-time assignment; 12 for an annual refresher."),
+    )
+
+    def __init__(self, *args, agency: Agency, today: date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.agency, self.today = agency, today
+        self.fields["series"].queryset = Series.objects.filter(
+            status=Series.Status.PUBLISHED
+        ).order_by("title")
+        self.learners: list[User] = []
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("due_rule") == "date":
+            if not data.get("due_on"):
+                self.add_error("due_on", _("Give the due date."))
+            elif data["due_on"] < self.today:
+                self.add_error("due_on", _("The due date has already passed."))
+            data["due_in_days"] = None
+        elif data.get("due_rule") == "days":
+            if not data.get("due_in_days"):
+                self.add_error("due_in_days", _("Give the number of days."))
+            data["due_on"] = None
+        if data.get("audience") == "chosen":
+            emails = {
+                e.strip().lower()
+                for e in re.split(r"[\s,;]+", data.get("learner_emails") or "")
+                if e.strip()
+            }
+            if not emails:
+                self.add_error("learner_emails", _("List at least one learner's email address."))
+            else:
+                self.learners = list(
+                    User.objects.filter(
+                        email__in=emails,
+                        memberships__agency=self.agency,
+                        memberships__role=Membership.Role.LEARNER,
+                    )
+                )
+                unknown = sorted(emails - {u.email for u in self.learners})
+                if unknown:
+                    self.add_error(
+                        "learner_emails",
+                        _("Not learners of %(agency)s: %(emails)s")
+                        % {"agency": self.agency.name, "emails": ", ".join(unknown)},
+                    )
+        return data

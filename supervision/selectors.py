@@ -25,7 +25,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Agency, Membership, User
-from courses.models import Enrollment, Series
+from courses.models import Assignment, Enrollment, Series
 
 STATUSES = ("not_started", "in_progress", "completed", "overdue")
 STATUS_LABELS = {
@@ -259,3 +259,16 @@ def learner_for_supervisor(*, supervisor: User, learner_id: int) -> tuple[User, 
     if not agencies:
         raise Http404("No such learner.")
     return User.objects.get(pk=learner_id), agencies
+
+
+def assignments_for_supervisor(*, supervisor: User, agency: Agency) -> list[Assignment]:
+    """The agency's assignments with how many enrollments each gave (none unless supervised)."""
+    supervises = Membership.objects.filter(
+        user=supervisor, agency=agency, role=Membership.Role.SUPERVISOR
+    )
+    return list(
+        Assignment.objects.filter(Exists(supervises), agency=agency)
+        .select_related("series", "created_by")
+        .annotate(enrollment_count=Count("enrollments"))
+        .order_by("-created_at")
+    )

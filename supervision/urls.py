@@ -11,4 +11,6 @@ urlpatterns = [
     path("learners/<int:learner_id>/nudge/", views.nudge, name="nudge"),
     path("nudge-overdue/", views.nudge_overdue, name="nudge-overdue"),
     path("export.csv", views.export_csv, name="export"),
+    path("assignments/", views.assignments, name="assignments"),
+    path("assignments/new/", views.assignment_new, name="assignment-new"),
 ]

@@ -13,12 +13,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Agency
+from courses.assignments import AssignmentRefused, assignment_create
 from courses.models import Component, Enrollment, ModuleCompletion, Progress, Series
 from supervision import selectors, services
-from supervision.forms import LearnerFilterForm
+from supervision.forms import AssignmentForm, LearnerFilterForm
 from supervision.models import Nudge
 from supervision.selectors import STATUS_LABELS, Filters
 
@@ -417,3 +418,51 @@ def _back(request: HttpRequest, default: str) -> str:
     if target.startswith("/agency/") and "//" not in target and "\\" not in target:
         return target
     return default
+
+
+@require_GET
+@supervisor_required
+def assignments(request: HttpRequest) -> HttpResponse:
+    agency = request.agency
+    rows = selectors.assignments_for_supervisor(supervisor=request.user, agency=agency)
+    return render(
+        request,
+        "supervision/assignments.html",
+        {"agency": agency, "agencies": request.agencies, "assignments": rows},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@supervisor_required
+def assignment_new(request: HttpRequest) -> HttpResponse:
+    agency = request.agency
+    today = selectors.agency_today(agency)
+    form = AssignmentForm(request.POST or None, agency=agency, today=today)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            assignment, enrolled = assignment_create(
+                supervisor=request.user,
+                agency=agency,
+                series=data["series"],
+                today=today,
+                everyone=data["audience"] == "everyone",
+                learners=form.learners,
+                due_on=data["due_on"],
+                due_in_days=data["due_in_days"],
+                recurrence_months=data["recurrence_months"],
+            )
+        except AssignmentRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                f"“{assignment.series.title}” assigned: {enrolled} new enrollment"
+                f"{'' if enrolled == 1 else 's'}; learners already enrolled keep their progress.",
+            )
+            return redirect(f"{reverse('agency:assignments')}?agency={agency.slug}")
+    return render(
+        request,
+        "supervision/assignment_form.html",
+        {"agency": agency, "agencies": request.agencies, "form": form},
+    )

@@ -44,7 +44,7 @@ from django_celery_beat.models import (
 )
 
 from accounts.models import Agency, User
-from courses.models import AdvisoryAcknowledgement, Enrollment, Module, Series
+from courses.models import AdvisoryAcknowledgement, Assignment, Enrollment, Module, Series
 from supervision.models import ExportLog, Nudge
 from supervision.selectors import enrollments_for_supervisor
 
@@ -183,6 +183,13 @@ def _build_world() -> World:
         enrollment=Enrollment.objects.get(user=users["learner_other_agency"]),
         sent_by=users["supervisor_other_agency"],
         sent_on=timezone.localdate() - timedelta(days=3),
+    )
+    Assignment.objects.create(
+        agency=agencies[SHERIFF],
+        series=series,
+        created_by=users["supervisor_other_agency"],
+        everyone=True,
+        due_in_days=30,
     )
     bystander = User.objects.get(email="ethan.morales@example.com")  # a Demo PD learner, no role
     AdvisoryAcknowledgement.objects.get_or_create(user=bystander, module=module)
@@ -327,6 +334,12 @@ MATRIX: dict[str, list[Case]] = {
     "agency:dashboard": [Case(supervisors_only(supervisor=200, supervisor_other_agency=200))],
     "agency:learners": [Case(supervisors_only(supervisor=200, supervisor_other_agency=200))],
     "agency:export": [Case(supervisors_only(supervisor=200, supervisor_other_agency=200))],
+    "agency:assignments": [Case(supervisors_only(supervisor=200, supervisor_other_agency=200))],
+    # The form; a POST without data shows it again with its errors (nothing is assigned).
+    "agency:assignment-new": [
+        Case(supervisors_only(supervisor=200, supervisor_other_agency=200)),
+        Case(supervisors_only(supervisor=200, supervisor_other_agency=200), method="post"),
+    ],
     # A learner outside the supervisor's agencies is a 404, exactly like an id that does not exist.
     "agency:learner-detail": [
         _learner_pages("demo_pd_learner", supervisor=200, supervisor_other_agency=404),
