@@ -17,6 +17,7 @@ urlpatterns = [
     path("series/", include("courses.urls")),
     path("toolkit/", include("toolkit.urls")),
     path("agency/", include("supervision.urls")),
+    path("reminders/", include("reminders.urls")),
     path("admin/", admin.site.urls),
 ]
 

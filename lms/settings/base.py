@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "toolkit",
     "courses",
     "supervision",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +195,16 @@ LMS_VIDEO_MAX_PLAYBACK_RATE = (
 )
 LMS_VIDEO_REPORT_SLACK_SECONDS = 10  # allowance for network delay and the first report
 LMS_WELLNESS_RESOURCE_SLUG = "ncmec-coping-with-csam-exposure"
+# Reminders: the steps are settings, not literals spread through the code.
+LMS_REMINDER_DUE_SOON_DAYS = (7, 1)  # days before the due date
+LMS_REMINDER_OVERDUE_EVERY_DAYS = 7
+LMS_REMINDER_OVERDUE_MAX = 4
+LMS_REMINDER_INACTIVE_DAYS = 14
+LMS_REMINDER_SEND_HOUR = 8  # nothing is sent before this local hour of the agency
+LMS_REMINDER_MAX_ATTEMPTS = 5
+LMS_REMINDER_RETRY_BASE_SECONDS = 60  # doubled each attempt, with jitter
+LMS_REMINDER_SENDING_TIMEOUT_SECONDS = 600  # a row “sending” longer than this is re-queued
+LMS_REMINDER_CHUNK = 200  # reminders per send task
 LMS_BASE_URL = env.str("LMS_BASE_URL", default="http://127.0.0.1:8000")  # links in emails
 # Supervisors (and later authors) must turn on MFA to reach their pages; off in the embedded demo.
 LMS_REQUIRE_MFA = env.bool("LMS_REQUIRE_MFA", default=not DEBUG)

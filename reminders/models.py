@@ -1,0 +1,98 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Reminder(models.Model):
+    """The outbox: one row per (recipient, enrollment, kind, step, cycle), written by the planner,
+    claimed and sent by a worker. The unique row is what keeps an email from going out twice."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("Due soon")
+        DUE_TODAY = "due_today", _("Due today")
+        OVERDUE = "overdue", _("Overdue")
+        INACTIVE = "inactive", _("No recent progress")
+        DIGEST = "digest", _("Supervisor weekly digest")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    OPTIONAL_KINDS = (Kind.INACTIVE, Kind.DIGEST)
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    enrollment = models.ForeignKey(
+        "courses.Enrollment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+    )
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # Which reminder of its kind: days before the due date, the overdue week, the day the
+    # learner went quiet, or the digest's ISO week (yyyyww).
+    step = models.PositiveIntegerField(_("step"))
+    cycle = models.PositiveIntegerField(_("cycle"), default=0)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "enrollment", "kind", "step", "cycle"],
+                condition=models.Q(enrollment__isnull=False),
+                name="reminder_once_per_enrollment_step",
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "step"],
+                condition=models.Q(enrollment__isnull=True),
+                name="reminder_once_per_digest_step",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "sending", "sent", "failed"]),
+                name="reminder_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
+                name="reminder_sent_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient} ({self.get_status_display()})"
+
+
+class EmailPreference(models.Model):
+    """What optional emails a person accepts. Reminders of assigned training are not optional."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preference"
+    )
+    inactive_nudges = models.BooleanField(
+        _("nudges after two weeks without progress"), default=True
+    )
+    weekly_digest = models.BooleanField(_("weekly digest of overdue learners"), default=True)
+
+    class Meta:
+        verbose_name = _("email preference")
+        verbose_name_plural = _("email preferences")
+
+    def __str__(self) -> str:
+        return f"Email preferences of {self.user}"

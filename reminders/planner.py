@@ -1,0 +1,137 @@
+"""The planner: finds what is due and writes the outbox rows, idempotently and in batches.
+
+Run as often as you like, from one beat or two: the unique outbox row, not the broker, decides
+that a reminder exists once. Queries grow with the number of agencies and of 1,000-row batches,
+never with a loop over learners.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timedelta
+from itertools import islice
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Agency, Membership
+from courses.models import Enrollment
+from reminders.models import Reminder
+
+BATCH = 1000
+
+
+def _batched(items: Iterable, size: int = BATCH) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def agency_now(agency: Agency, now: datetime) -> datetime:
+    return now.astimezone(zoneinfo.ZoneInfo(agency.timezone))
+
+
+def _open_assigned(agency: Agency) -> QuerySet[Enrollment]:
+    """Unfinished, current, assigned enrollments of the agency's learners."""
+    learner_here = Membership.objects.filter(
+        user_id=OuterRef("user_id"), agency=agency, role=Membership.Role.LEARNER
+    )
+    return Enrollment.objects.filter(
+        Exists(learner_here),
+        is_current=True,
+        completed_at__isnull=True,
+        assignment__isnull=False,
+        due_on__isnull=False,
+    )
+
+
+def _rows(agency: Agency, today: date, now: datetime) -> Iterator[Reminder]:
+    kind = Reminder.Kind
+    base = _open_assigned(agency)
+    fields = ("pk", "user_id", "cycle", "due_on")
+    for days in settings.LMS_REMINDER_DUE_SOON_DAYS:
+        due_soon = base.filter(due_on=today + timedelta(days=days)).values_list(*fields)
+        for pk, user_id, cycle, _due in due_soon.iterator(chunk_size=BATCH):
+            yield Reminder(
+                recipient_id=user_id, enrollment_id=pk, agency=agency, kind=kind.DUE_SOON,
+                step=days, cycle=cycle,
+            )  # fmt: skip
+    for pk, user_id, cycle, _due in (
+        base.filter(due_on=today).values_list(*fields).iterator(chunk_size=BATCH)
+    ):
+        yield Reminder(
+            recipient_id=user_id, enrollment_id=pk, agency=agency, kind=kind.DUE_TODAY, step=0,
+            cycle=cycle,
+        )  # fmt: skip
+    every = settings.LMS_REMINDER_OVERDUE_EVERY_DAYS
+    for pk, user_id, cycle, due_on in (
+        base.filter(due_on__lt=today).values_list(*fields).iterator(chunk_size=BATCH)
+    ):
+        # Week k of being overdue starts on the day after the due date plus k-1 weeks.
+        step = min(settings.LMS_REMINDER_OVERDUE_MAX, ((today - due_on).days - 1) // every + 1)
+        yield Reminder(
+            recipient_id=user_id, enrollment_id=pk, agency=agency, kind=kind.OVERDUE, step=step,
+            cycle=cycle,
+        )  # fmt: skip
+    quiet_since = now - timedelta(days=settings.LMS_REMINDER_INACTIVE_DAYS)
+    inactive = (
+        base.filter(started_at__isnull=False, last_activity_at__lte=quiet_since)
+        .exclude(user__email_preference__inactive_nudges=False)
+        .values_list("pk", "user_id", "cycle", "last_activity_at")
+    )
+    for pk, user_id, cycle, last in inactive.iterator(chunk_size=BATCH):
+        # One nudge per quiet spell: the step is the day the learner went quiet.
+        yield Reminder(
+            recipient_id=user_id, enrollment_id=pk, agency=agency, kind=kind.INACTIVE,
+            step=last.date().toordinal(), cycle=cycle,
+        )  # fmt: skip
+    if today.weekday() == 0 and base.filter(due_on__lt=today).exists():
+        year, week, _ = today.isocalendar()
+        supervisors = (
+            Membership.objects.filter(agency=agency, role=Membership.Role.SUPERVISOR)
+            .exclude(user__email_preference__weekly_digest=False)
+            .values_list("user_id", flat=True)
+        )
+        for user_id in supervisors:
+            yield Reminder(
+                recipient_id=user_id, agency=agency, kind=kind.DIGEST, step=year * 100 + week
+            )
+
+
+def plan(*, now: datetime | None = None, ignore_window: bool = False) -> int:
+    """Write the outbox rows that are due now. Returns how many rows the batches offered
+    (rows that already existed are dropped by the unique constraints)."""
+    now = now or timezone.now()
+    offered = 0
+    for agency in Agency.objects.order_by("pk"):
+        local = agency_now(agency, now)
+        if not ignore_window and local.hour < settings.LMS_REMINDER_SEND_HOUR:
+            continue
+        for batch in _batched(_rows(agency, local.date(), now)):
+            with transaction.atomic():
+                Reminder.objects.bulk_create(batch, ignore_conflicts=True)
+            offered += len(batch)
+    return offered
+
+
+def due_ids(*, now: datetime | None = None) -> list[int]:
+    """Queued rows whose time has come (new, or a retry whose back-off has passed)."""
+    now = now or timezone.now()
+    return list(
+        Reminder.objects.filter(status=Reminder.Status.QUEUED)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def sweep(*, now: datetime | None = None) -> int:
+    """Put back rows left “sending” by a worker that died mid-send. Returns how many."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.LMS_REMINDER_SENDING_TIMEOUT_SECONDS)
+    return Reminder.objects.filter(status=Reminder.Status.SENDING, claimed_at__lt=stale).update(
+        status=Reminder.Status.QUEUED, next_attempt_at=None
+    )

@@ -1,0 +1,140 @@
+"""The sender: claims an outbox row, sends its email, records the outcome.
+
+A row is claimed by a conditional UPDATE (queued → sending), so two workers never send the same
+row. A worker killed between sending and recording leaves the row “sending”; the sweep puts it
+back after a timeout, so that one message may go out twice, never more.
+"""
+
+from __future__ import annotations
+
+import random
+import smtplib
+import zoneinfo
+from datetime import datetime, timedelta
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from reminders.models import Reminder
+
+UNSUBSCRIBE_SALT = "reminders.unsubscribe"
+
+
+class _Permanent(Exception):
+    pass
+
+
+def unsubscribe_token(*, user_id: int, kind: str) -> str:
+    return signing.dumps({"u": user_id, "k": kind}, salt=UNSUBSCRIBE_SALT)
+
+
+def read_unsubscribe_token(token: str) -> dict:
+    return signing.loads(token, salt=UNSUBSCRIBE_SALT)
+
+
+def _absolute(path: str) -> str:
+    return settings.LMS_BASE_URL.rstrip("/") + path
+
+
+def build_message(reminder: Reminder) -> EmailMultiAlternatives:
+    """The email for one outbox row: text and HTML parts, times in the agency's time zone."""
+    zone = zoneinfo.ZoneInfo(reminder.agency.timezone)
+    enrollment = reminder.enrollment
+    context = {
+        "reminder": reminder,
+        "recipient": reminder.recipient,
+        "agency": reminder.agency,
+        "enrollment": enrollment,
+        "series": enrollment.series if enrollment else None,
+        "today": timezone.now().astimezone(zone).date(),
+        "preferences_url": _absolute(reverse("reminders:preferences")),
+    }
+    if enrollment is not None:
+        context["resume_url"] = _absolute(
+            reverse("courses:series-resume", kwargs={"series_slug": enrollment.series.slug})
+        )
+        context["last_activity"] = (
+            enrollment.last_activity_at.astimezone(zone) if enrollment.last_activity_at else None
+        )
+    else:
+        from supervision.selectors import enrollments_for_supervisor, status_q
+
+        overdue = enrollments_for_supervisor(
+            supervisor=reminder.recipient, agency=reminder.agency
+        ).filter(status_q("overdue", context["today"]))
+        context["overdue"] = list(overdue.select_related("user", "series").order_by("due_on")[:50])
+        context["overdue_total"] = overdue.count()
+        context["dashboard_url"] = _absolute(reverse("agency:dashboard"))
+    headers = {}
+    if reminder.kind in Reminder.OPTIONAL_KINDS:
+        token = unsubscribe_token(user_id=reminder.recipient_id, kind=reminder.kind)
+        url = _absolute(reverse("reminders:unsubscribe", kwargs={"token": token}))
+        context["unsubscribe_url"] = url
+        headers["List-Unsubscribe"] = f"<{url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    template = f"emails/reminders/{reminder.kind}"
+    subject = render_to_string(f"{template}_subject.txt", context).strip()
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=render_to_string(f"{template}.txt", context),
+        to=[reminder.recipient.email],
+        headers={**headers, "Message-ID": make_msgid(domain="training-tracker")},
+    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    return message
+
+
+def _backoff(attempts: int) -> timedelta:
+    base = settings.LMS_REMINDER_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)
+    return timedelta(seconds=base * random.uniform(0.5, 1.5))  # noqa: S311 (jitter, not secrets)
+
+
+def send_one(pk: int, *, now: datetime | None = None) -> str:
+    """Claim, send and record one reminder. Returns what happened to it."""
+    now = now or timezone.now()
+    claimed = (
+        Reminder.objects.filter(pk=pk, status=Reminder.Status.QUEUED)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(status=Reminder.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if claimed != 1:
+        return "skipped"
+    reminder = Reminder.objects.select_related("recipient", "agency", "enrollment__series").get(
+        pk=pk
+    )
+    try:
+        message = build_message(reminder)
+        message.send()
+    except smtplib.SMTPResponseException as exc:
+        return _failed(
+            reminder, f"{exc.smtp_code} {exc.smtp_error!r}", permanent=exc.smtp_code >= 500, now=now
+        )
+    except (smtplib.SMTPException, OSError) as exc:
+        return _failed(reminder, repr(exc), permanent=False, now=now)
+    Reminder.objects.filter(pk=pk).update(
+        status=Reminder.Status.SENT,
+        sent_at=timezone.now(),
+        message_id=message.extra_headers["Message-ID"],
+        last_error="",
+    )
+    return "sent"
+
+
+def _failed(reminder: Reminder, error: str, *, permanent: bool, now: datetime) -> str:
+    if permanent or reminder.attempts >= settings.LMS_REMINDER_MAX_ATTEMPTS:
+        Reminder.objects.filter(pk=reminder.pk).update(
+            status=Reminder.Status.FAILED, last_error=error[:2000]
+        )
+        return "failed"
+    Reminder.objects.filter(pk=reminder.pk).update(
+        status=Reminder.Status.QUEUED,
+        next_attempt_at=now + _backoff(reminder.attempts),
+        last_error=error[:2000],
+    )
+    return "retry"

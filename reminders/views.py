@@ -1,0 +1,49 @@
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import User
+from reminders.models import EmailPreference, Reminder
+from reminders.sending import read_unsubscribe_token
+
+FIELD_FOR_KIND = {Reminder.Kind.INACTIVE: "inactive_nudges", Reminder.Kind.DIGEST: "weekly_digest"}
+
+
+class PreferenceForm(forms.ModelForm):
+    class Meta:
+        model = EmailPreference
+        fields = ["inactive_nudges", "weekly_digest"]
+
+
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    preference, _ = EmailPreference.objects.get_or_create(user=request.user)
+    form = PreferenceForm(request.POST or None, instance=preference)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your email preferences are saved.")
+        return redirect("reminders:preferences")
+    return render(request, "reminders/preferences.html", {"form": form})
+
+
+@login_not_required
+@csrf_exempt  # RFC 8058 one-click: mail clients POST with no session; the signed token is the key
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """Stop one optional kind of email. GET asks; POST (the button, or a one-click client) acts."""
+    try:
+        data = read_unsubscribe_token(token)
+        field = FIELD_FOR_KIND[data["k"]]
+        user = User.objects.get(pk=data["u"])
+    except (signing.BadSignature, KeyError, TypeError, User.DoesNotExist):
+        return render(request, "reminders/unsubscribe.html", {"invalid": True}, status=404)
+    label = Reminder.Kind(data["k"]).label
+    if request.method == "POST":
+        EmailPreference.objects.update_or_create(user=user, defaults={field: False})
+        return render(request, "reminders/unsubscribe.html", {"done": True, "label": label})
+    return render(request, "reminders/unsubscribe.html", {"label": label})
