@@ -45,6 +45,8 @@ from django_celery_beat.models import (
 
 from accounts.models import Agency, User
 from courses.models import AdvisoryAcknowledgement, Assignment, Enrollment, Module, Series
+from reminders.models import EmailPreference, Reminder
+from reminders.sending import unsubscribe_token
 from supervision.models import ExportLog, Nudge
 from supervision.selectors import enrollments_for_supervisor
 
@@ -191,6 +193,15 @@ def _build_world() -> World:
         everyone=True,
         due_in_days=30,
     )
+    Reminder.objects.create(
+        recipient=users["learner_other_agency"],
+        enrollment=Enrollment.objects.get(user=users["learner_other_agency"]),
+        agency=agencies[SHERIFF],
+        kind=Reminder.Kind.OVERDUE,
+        step=1,
+        cycle=1,
+    )
+    EmailPreference.objects.create(user=users["learner_other_agency"], weekly_digest=False)
     bystander = User.objects.get(email="ethan.morales@example.com")  # a Demo PD learner, no role
     AdvisoryAcknowledgement.objects.get_or_create(user=bystander, module=module)
     interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
@@ -252,6 +263,14 @@ def _series(w: World) -> dict:
 
 def _module_one(w: World) -> dict:
     return {"series_slug": SERIES_SLUG, "module_slug": MODULE_ONE}
+
+
+def _unsubscribe_token(w: World) -> dict:
+    return {"token": unsubscribe_token(user_id=w.users["learner"].pk, kind="inactive")}
+
+
+def _forged_token(w: World) -> dict:
+    return {"token": _unsubscribe_token(w)["token"][:-4] + "AAAA"}
 
 
 def _component(module: str, component: str) -> Callable[[World], dict]:
@@ -331,6 +350,12 @@ MATRIX: dict[str, list[Case]] = {
         )
     ],
     "toolkit:index": [Case(signed_in(200))],
+    "reminders:preferences": [Case(signed_in(200))],
+    # The signed link is the key: it opens without a session, for whoever holds it.
+    "reminders:unsubscribe": [
+        Case(everyone(200), _unsubscribe_token),
+        Case(everyone(404), _forged_token, label="forged"),
+    ],
     "agency:dashboard": [Case(supervisors_only(supervisor=200, supervisor_other_agency=200))],
     "agency:learners": [Case(supervisors_only(supervisor=200, supervisor_other_agency=200))],
     "agency:export": [Case(supervisors_only(supervisor=200, supervisor_other_agency=200))],
