@@ -76,6 +76,14 @@ class Agency(models.Model):
     timezone = models.CharField(
         _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="America/New_York"
     )
+    assignment_reminders = models.BooleanField(
+        _("send assignment reminders"),
+        default=True,
+        help_text=_(
+            "The agency's policy: reminders of assigned training (due soon, due today, overdue) "
+            "go to its learners, who cannot turn them off."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import calendar
+import zoneinfo
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
+from itertools import islice
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from accounts.models import Agency, Membership, User
 from courses.models import Assignment, Enrollment, Series
@@ -133,3 +137,79 @@ def assignments_apply_to_new_learner(*, user: User, agency: Agency, today: date)
             continue
         applied += _enrol(assignment, [user.pk], due=assignment.due_date_from(today))
     return applied
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later; the month's last day when it is shorter (31 Jan + 1)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def refresher_due(*, completed_on: date, months: int) -> date:
+    return add_months(completed_on, months)
+
+
+def refreshers_open(*, agency: Agency, today: date) -> int:
+    """Open the next cycle of recurring assignments whose refresher is coming due.
+
+    A learner who completed a cycle of an assignment that recurs every N months gets a new cycle
+    due N months after that completion, opened ``LMS_REFRESHER_OPENS_DAYS_BEFORE`` days ahead.
+    The completed cycle stays on record. Safe under concurrent planners: a cycle is handed over
+    by a conditional update, and the database refuses a second current cycle.
+    Returns how many cycles were opened.
+    """
+    zone = zoneinfo.ZoneInfo(agency.timezone)
+    ahead = timedelta(days=settings.LMS_REFRESHER_OPENS_DAYS_BEFORE)
+    learner_here = Membership.objects.filter(
+        user_id=OuterRef("user_id"), agency=agency, role=Membership.Role.LEARNER
+    )
+    candidates = (
+        Enrollment.objects.filter(
+            Exists(learner_here),
+            is_current=True,
+            completed_at__isnull=False,
+            assignment__recurrence_months__isnull=False,
+        )
+        .values_list(
+            "pk",
+            "user_id",
+            "series_id",
+            "cycle",
+            "assignment_id",
+            "completed_at",
+            "assignment__recurrence_months",
+        )
+        .order_by("pk")
+    )
+    opened = 0
+    rows = candidates.iterator(chunk_size=BATCH)
+    while chunk := list(islice(rows, BATCH)):
+        due_now = []
+        for pk, user_id, series_id, cycle, assignment_id, completed_at, months in chunk:
+            due = refresher_due(completed_on=completed_at.astimezone(zone).date(), months=months)
+            if due - ahead <= today:
+                due_now.append((pk, user_id, series_id, cycle, assignment_id, due))
+        if not due_now:
+            continue
+        with transaction.atomic():
+            handed_over = Enrollment.objects.filter(
+                pk__in=[row[0] for row in due_now], is_current=True
+            ).update(is_current=False)
+            # Rows another planner handed over first conflict with its new cycles and drop out.
+            Enrollment.objects.bulk_create(
+                [
+                    Enrollment(
+                        user_id=user_id,
+                        series_id=series_id,
+                        cycle=cycle + 1,
+                        source=Enrollment.Source.ASSIGNED,
+                        assignment_id=assignment_id,
+                        due_on=due,
+                    )
+                    for _pk, user_id, series_id, cycle, assignment_id, due in due_now
+                ],
+                ignore_conflicts=True,
+            )
+        opened += handed_over
+    return opened

@@ -18,6 +18,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Agency, Membership
+from courses.assignments import refreshers_open
 from courses.models import Enrollment
 from reminders.models import Reminder
 
@@ -48,9 +49,9 @@ def _open_assigned(agency: Agency) -> QuerySet[Enrollment]:
     )
 
 
-def _rows(agency: Agency, today: date, now: datetime) -> Iterator[Reminder]:
+def _assignment_rows(agency: Agency, base: QuerySet[Enrollment], today: date) -> Iterator[Reminder]:
+    """Due in 7 and 1 days, due today, overdue week by week: the agency's policy decides."""
     kind = Reminder.Kind
-    base = _open_assigned(agency)
     fields = ("pk", "user_id", "cycle", "due_on")
     for days in settings.LMS_REMINDER_DUE_SOON_DAYS:
         due_soon = base.filter(due_on=today + timedelta(days=days)).values_list(*fields)
@@ -76,6 +77,13 @@ def _rows(agency: Agency, today: date, now: datetime) -> Iterator[Reminder]:
             recipient_id=user_id, enrollment_id=pk, agency=agency, kind=kind.OVERDUE, step=step,
             cycle=cycle,
         )  # fmt: skip
+
+
+def _rows(agency: Agency, today: date, now: datetime) -> Iterator[Reminder]:
+    kind = Reminder.Kind
+    base = _open_assigned(agency)
+    if agency.assignment_reminders:
+        yield from _assignment_rows(agency, base, today)
     quiet_since = now - timedelta(days=settings.LMS_REMINDER_INACTIVE_DAYS)
     inactive = (
         base.filter(started_at__isnull=False, last_activity_at__lte=quiet_since)
@@ -110,6 +118,7 @@ def plan(*, now: datetime | None = None, ignore_window: bool = False) -> int:
         local = agency_now(agency, now)
         if not ignore_window and local.hour < settings.LMS_REMINDER_SEND_HOUR:
             continue
+        refreshers_open(agency=agency, today=local.date())
         for batch in _batched(_rows(agency, local.date(), now)):
             with transaction.atomic():
                 Reminder.objects.bulk_create(batch, ignore_conflicts=True)
