@@ -123,3 +123,28 @@ def test_send_reminders_async_hands_rows_to_the_workers(
         call_command("send_reminders", "--async")
     assert len(callbacks) == 1
     assert len(mail.outbox) == 1
+
+
+def test_a_failed_row_can_be_retried_from_the_admin(
+    due_in, client, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The admin action queues failed rows again and hands them to the workers."""
+    from tests import factories
+
+    _, reminder = _planned(due_in)
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", _refuse(550, b"no user"))
+    sending.send_one(reminder.pk, now=NOW)
+    monkeypatch.undo()
+    client.force_login(factories.UserFactory(is_staff=True, is_superuser=True))
+    listing = client.get("/admin/reminders/reminder/?status__exact=failed&kind__exact=due_today")
+    assert listing.status_code == 200 and b"1 reminder" in listing.content
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(
+            "/admin/reminders/reminder/",
+            {"action": "retry", "_selected_action": [reminder.pk]},
+            follow=True,
+        )
+    assert b"1 reminder(s) queued again." in response.content
+    assert len(callbacks) == 1  # handed to the workers after the admin's transaction commits
+    reminder.refresh_from_db()
+    assert reminder.status == "sent"
