@@ -120,6 +120,8 @@ def plan(*, now: datetime | None = None, ignore_window: bool = False) -> int:
             continue
         refreshers_open(agency=agency, today=local.date())
         for batch in _batched(_rows(agency, local.date(), now)):
+            # Same keys in the same order in every planner: two at once queue, never deadlock.
+            batch.sort(key=lambda r: (r.recipient_id, r.enrollment_id or 0, r.kind, r.step))
             with transaction.atomic():
                 Reminder.objects.bulk_create(batch, ignore_conflicts=True)
             offered += len(batch)

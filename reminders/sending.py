@@ -111,12 +111,24 @@ def send_one(pk: int, *, now: datetime | None = None) -> str:
     try:
         message = build_message(reminder)
         message.send()
+    except smtplib.SMTPRecipientsRefused as exc:
+        # Refused at RCPT TO, where servers refuse an unknown user: the answers are per
+        # recipient, not an SMTPResponseException. Permanent when every one of them is a 5xx.
+        answers = exc.recipients.values()
+        return _failed(
+            reminder,
+            "; ".join(f"{code} {text!r}" for code, text in answers),
+            permanent=all(code >= 500 for code, _ in answers),
+            now=now,
+        )
     except smtplib.SMTPResponseException as exc:
         return _failed(
             reminder, f"{exc.smtp_code} {exc.smtp_error!r}", permanent=exc.smtp_code >= 500, now=now
         )
     except (smtplib.SMTPException, OSError) as exc:
         return _failed(reminder, repr(exc), permanent=False, now=now)
+    except Exception as exc:  # a broken template or bad data will not mend itself on retry
+        return _failed(reminder, repr(exc), permanent=True, now=now)
     Reminder.objects.filter(pk=pk).update(
         status=Reminder.Status.SENT,
         sent_at=timezone.now(),

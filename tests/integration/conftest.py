@@ -17,6 +17,7 @@ installed, unless ``REQUIRE_SERVICES`` is set, when each of those is a failure.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -118,6 +119,7 @@ class SmtpSink:
     def start(self) -> SmtpSink:
         from aiosmtpd.controller import Controller
 
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # a line per SMTP command
         self.port = free_port()
         self.controller = Controller(
             self, hostname="127.0.0.1", port=self.port, server_hostname="sink.test"
@@ -271,15 +273,16 @@ def celery_sends_to(*, broker_url: str, queue: str) -> Iterator[None]:
     """Make this process's Celery app publish to ``broker_url``/``queue`` instead of running tasks
     eagerly. The app caches its configuration, connection pool and routes: reset all three, and
     put them back afterwards."""
+    from kombu import pools
+
     from lms.celery import app
 
     keys = ("broker_url", "task_always_eager", "task_default_queue")
     saved = {key: app.conf[key] for key in keys}
 
     def reset() -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
-            app._pool = None
+        pools.reset()  # kombu's connection and producer pools, shared by broker URL
+        app._pool = None
         app.__dict__.pop("amqp", None)  # queues, router and producer pool are built from conf
 
     reset()
@@ -366,15 +369,17 @@ def live(live_services, transactional_db, settings, tmp_path) -> Iterator[Live]:
     client.flushdb()
     sink = SmtpSink().start()
     queue = f"live-{uuid.uuid4().hex[:10]}"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.CELERY_BROKER_URL = live_services
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.CELERY_TASK_DEFAULT_QUEUE = queue
     state = Live(sink, queue, live_services, client, tmp_path, [])
     try:
+        # First, while Django's settings are the test settings: the Celery app reads them the
+        # first time its configuration is used, and keeps what it read.
         with celery_sends_to(broker_url=live_services, queue=queue):
+            settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+            settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+            settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+            settings.CELERY_BROKER_URL = live_services
+            settings.CELERY_TASK_ALWAYS_EAGER = False
+            settings.CELERY_TASK_DEFAULT_QUEUE = queue
             yield state
     finally:
         # Before the database is flushed: a worker must not hold a connection to it.

@@ -15,7 +15,7 @@ import time
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import reset_queries, transaction
+from django.db import connection, reset_queries, transaction
 
 from accounts.models import Agency, User
 from courses import scale
@@ -82,6 +82,11 @@ class Command(BaseCommand):
                 log=self._batch_written,
             )
 
+        if connection.vendor == "postgresql":
+            # Fresh statistics for the planner: a bulk load leaves them empty until autovacuum
+            # comes by (if it is on), and the first reads then pick nested loops over everything.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Scale data is loaded: {learners:,} learners of {scale.AGENCY_NAME} in "

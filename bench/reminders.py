@@ -1,0 +1,206 @@
+r"""Reminders at scale: planning for 100,000 enrollments, and delivery through a real worker.
+
+On PostgreSQL (DATABASE_URL) and Redis (REDIS_URL, default redis://127.0.0.1:6379/14), in a
+throwaway test database:
+
+1. ``seed_scale --learners N`` builds the Scale Test Agency; its enrollments are given an
+   assignment in bulk, a tenth of the open ones each due today, tomorrow and in a week (a fifth
+   of all are already overdue), so the planner has every kind of reminder to write; then
+   ANALYZE, as autovacuum would (``--no-analyze`` to plan without statistics).
+2. ``planner.plan`` is timed and its queries counted: SELECTs per agency and kind, INSERTs per
+   1,000-row batch, never per learner. A second run shows the idempotent re-plan.
+3. Delivery: an SMTP sink (aiosmtpd, counting only) and one Celery worker of 2 processes; E
+   reminders are enqueued and emails per second measured until every one is marked sent.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lms_bench \\
+        .venv/bin/python bench/reminders.py [--learners 100000] [--emails 5000]
+"""
+
+import argparse
+import math
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+QUEUE = f"bench-reminders-{uuid.uuid4().hex[:8]}"
+# The live tests' settings: the base settings, a queue of this run's own, a short retry back-off.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.integration.live_settings")
+os.environ["LMS_LIVE_QUEUE"] = QUEUE
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
+os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
+# Measure the product as deployed: DEBUG off (cached templates, no query log in the worker).
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.db.models.functions import Mod  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=100_000)
+    parser.add_argument("--emails", type=int, default=5_000)
+    parser.add_argument(
+        "--no-analyze",
+        dest="analyze",
+        action="store_false",
+        help="plan on the freshly loaded tables without ANALYZE (no planner statistics)",
+    )
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("bench/reminders.py measures PostgreSQL: set DATABASE_URL=postgres://...")
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        now = timezone.now()
+        seed(args.learners, now, analyze=args.analyze)
+        plan(now)
+        deliver(args.emails)
+    finally:
+        connection.close()
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def seed(learners: int, now, *, analyze: bool = True) -> None:
+    from accounts.models import Agency, User
+    from courses import scale
+    from courses.models import Assignment, Enrollment, Series
+    from reminders.planner import agency_now
+
+    started = time.perf_counter()
+    call_command("seed_scale", learners=learners, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    seeded = time.perf_counter() - started
+    agency = Agency.objects.get(slug=scale.AGENCY_SLUG)
+    series = Series.objects.get(slug=scale.series_slug(8))
+    today = agency_now(agency, now).date()
+    assignment = Assignment.objects.create(
+        agency=agency,
+        series=series,
+        created_by=User.objects.get(email=scale.SUPERVISOR_EMAIL),
+        everyone=True,
+        due_on=today + timedelta(days=30),
+    )
+    enrollments = Enrollment.objects.filter(series=series, user__memberships__agency=agency)
+    assigned = enrollments.update(assignment=assignment)
+    open_ = Enrollment.objects.filter(
+        series=series, assignment=assignment, completed_at__isnull=True, due_on__gte=today
+    ).annotate(slot=Mod("id", 10))
+    for slot, days in ((0, 0), (1, 1), (2, 7)):
+        open_.filter(slot=slot).update(due_on=today + timedelta(days=days))
+    if analyze:
+        # What autovacuum does a minute after a bulk load (where it runs: it is off on some test
+        # servers). Without statistics PostgreSQL guesses one membership row and the planner's
+        # queries become nested loops over every pair: minutes, not seconds (--no-analyze).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    overdue = enrollments.filter(completed_at__isnull=True, due_on__lt=today).count()
+    print(f"database: PostgreSQL {connection.pg_version // 10000}; {QUEUE}")
+    print(
+        f"seed_scale --learners {learners:,}: {seeded:.1f} s; {assigned:,} enrollments assigned, "
+        f"{enrollments.filter(completed_at__isnull=True).count():,} open, {overdue:,} overdue; "
+        + ("ANALYZE run" if analyze else "no ANALYZE")
+    )
+
+
+def plan(now) -> None:
+    from reminders import planner
+    from reminders.models import Reminder
+
+    def run() -> tuple[float, int, list[str]]:
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            offered = planner.plan(now=now, ignore_window=True)
+            elapsed = time.perf_counter() - started
+        return elapsed, offered, [query["sql"] for query in queries.captured_queries]
+
+    def verbs(statements: list[str]) -> str:
+        # A server-side cursor (QuerySet.iterator) is one DECLARE ... CURSOR FOR SELECT, read
+        # 1,000 rows per fetch; BEGIN and COMMIT wrap each batch's INSERT.
+        counted = Counter(sql.split(None, 1)[0].upper() for sql in statements)
+        reads = counted.pop("SELECT", 0) + counted.pop("DECLARE", 0)
+        return ", ".join(
+            [f"{reads} SELECT (cursors included)"]
+            + [f"{n} {verb}" for verb, n in counted.most_common()]
+        )
+
+    elapsed, offered, statements = run()
+    written = Reminder.objects.count()
+    kinds = dict(Reminder.objects.values_list("kind").annotate(n=Count("pk")))
+    batches = math.ceil(offered / planner.BATCH)
+    print(
+        f"plan, first run : {elapsed:.2f} s, {len(statements)} queries ({verbs(statements)}); "
+        f"{offered:,} rows offered in {batches} batches of {planner.BATCH:,}, {written:,} written"
+    )
+    print(f"{'':18}rows by kind: {kinds}")
+    print(f"{'':18}{offered / elapsed:,.0f} rows/s; {written / len(statements):.0f} rows/query")
+    elapsed, offered, statements = run()
+    print(
+        f"plan, second run: {elapsed:.2f} s, {len(statements)} queries ({verbs(statements)}); "
+        f"{Reminder.objects.count() - written} rows written (idempotent)"
+    )
+
+
+def deliver(emails: int) -> None:
+    import redis
+
+    from reminders import planner, tasks
+    from reminders.models import Reminder
+    from tests.integration.conftest import CONCURRENCY, SmtpSink, Worker, database_url, worker_env
+
+    ids = planner.due_ids()
+    ids = sorted(random.Random(0).sample(ids, min(emails, len(ids))))  # every kind, not the first
+    kinds = dict(Reminder.objects.filter(pk__in=ids).values_list("kind").annotate(n=Count("pk")))
+    redis_url = os.environ["REDIS_URL"]
+    sink = SmtpSink(record=False).start()
+    env = worker_env(
+        queue=QUEUE,
+        redis_url=redis_url,
+        smtp_port=sink.port,
+        database=database_url(connection.settings_dict),
+        debug=False,
+    )
+    with tempfile.TemporaryDirectory() as logs:
+        worker = Worker(env=env, queue=QUEUE, log_path=Path(logs) / "worker.log", name=QUEUE)
+        try:
+            worker.start().wait_ready()
+            started = time.perf_counter()
+            with transaction.atomic():
+                tasks.enqueue(ids)
+            sent = Reminder.objects.filter(status=Reminder.Status.SENT)
+            deadline = time.monotonic() + max(120, len(ids) / 10)
+            while sent.count() < len(ids):
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"not all sent in time:\n{worker.log()[-3000:]}")
+                time.sleep(0.1)
+            elapsed = time.perf_counter() - started
+        finally:
+            worker.kill()
+            sink.stop()
+            redis.Redis.from_url(redis_url).delete(QUEUE)
+    outcome = dict(Reminder.objects.filter(pk__in=ids).values_list("status").annotate(
+        n=Count("pk")
+    ))  # fmt: skip
+    print(
+        f"delivery        : {len(ids):,} reminders ({kinds}) by one worker of {CONCURRENCY} "
+        f"processes in {elapsed:.1f} s: {len(ids) / elapsed:,.0f} emails/s; "
+        f"SMTP sink accepted {sink.accepted:,}; rows {outcome}"
+    )
+
+
+if __name__ == "__main__":
+    main()
