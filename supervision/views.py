@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Agency
 from courses.assignments import AssignmentRefused, assignment_create
 from courses.models import Component, Enrollment, ModuleCompletion, Progress, Series
+from reminders.models import Reminder
 from supervision import selectors, services
 from supervision.forms import AssignmentForm, LearnerFilterForm
 from supervision.models import Nudge
@@ -260,6 +261,11 @@ def learner_detail(request: HttpRequest, learner_id: int) -> HttpResponse:
             }
         )
     back = _back_query(request, agency)
+    emails = list(
+        Reminder.objects.filter(recipient=learner, enrollment__isnull=False)
+        .select_related("enrollment__series")
+        .order_by("-created_at")[:20]
+    )
     nudges = list(
         Nudge.objects.filter(learner=learner).select_related("sent_by", "enrollment__series")[:20]
     )
@@ -274,6 +280,7 @@ def learner_detail(request: HttpRequest, learner_id: int) -> HttpResponse:
             "nudges": nudges,
             "nudged_today": any(n.sent_on == today for n in nudges),
             "back": back,
+            "emails": emails,
             "zone": agency.timezone,
         },
     )

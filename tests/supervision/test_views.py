@@ -262,3 +262,19 @@ def test_a_reminder_for_an_overdue_learner_says_was_due(
     (message,) = mail.outbox
     assert " was due " in message.subject
     assert "It was due on" in message.body
+
+
+def test_drill_down_lists_the_reminder_emails_sent(supervisor_client, agency, learner, series):
+    """The drill-down shows the reminder pipeline's emails to this learner."""
+    from django.utils import timezone
+
+    from reminders.models import Reminder
+
+    enrollment = course_services.enrollment_create(user=learner, series=series)
+    Reminder.objects.create(
+        recipient=learner, enrollment=enrollment, agency=agency, kind="overdue", step=1,
+        cycle=1, status="sent", sent_at=timezone.now(),
+    )  # fmt: skip
+    response = supervisor_client.get(f"/agency/learners/{learner.pk}/")
+    assert [r.kind for r in response.context["emails"]] == ["overdue"]
+    assert b"Reminder emails" in response.content and b"Overdue" in response.content
