@@ -6,7 +6,6 @@ import calendar
 import zoneinfo
 from collections.abc import Iterable
 from datetime import date, timedelta
-from itertools import islice
 
 from django.conf import settings
 from django.db import transaction
@@ -14,17 +13,13 @@ from django.db.models import Exists, OuterRef, Q
 
 from accounts.models import Agency, Membership, User
 from courses.models import Assignment, Enrollment, Series
+from lms.batching import batched
 
 BATCH = 1000
 
 
 class AssignmentRefused(Exception):
     """The assignment was not made; the message says why, for the supervisor."""
-
-
-def _chunks(items: list, size: int = BATCH) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 @transaction.atomic
@@ -97,7 +92,7 @@ def assignment_enrol(*, assignment: Assignment, today: date) -> int:
 def _enrol(assignment: Assignment, user_ids: list[int], *, due: date) -> int:
     """Give each learner the assignment on their current cycle, or a new enrollment."""
     enrolled = 0
-    for chunk in _chunks(user_ids):
+    for chunk in batched(user_ids, BATCH):
         current = Enrollment.objects.filter(
             user_id__in=chunk, series=assignment.series, is_current=True
         )
@@ -183,8 +178,7 @@ def refreshers_open(*, agency: Agency, today: date) -> int:
         .order_by("pk")
     )
     opened = 0
-    rows = candidates.iterator(chunk_size=BATCH)
-    while chunk := list(islice(rows, BATCH)):
+    for chunk in batched(candidates.iterator(chunk_size=BATCH), BATCH):
         due_now = []
         for pk, user_id, series_id, cycle, assignment_id, completed_at, months in chunk:
             due = refresher_due(completed_on=completed_at.astimezone(zone).date(), months=months)

@@ -8,9 +8,8 @@ never with a loop over learners.
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from itertools import islice
 
 from django.conf import settings
 from django.db import transaction
@@ -20,15 +19,10 @@ from django.utils import timezone
 from accounts.models import Agency, Membership
 from courses.assignments import refreshers_open
 from courses.models import Enrollment
+from lms.batching import batched
 from reminders.models import Reminder
 
 BATCH = 1000
-
-
-def _batched(items: Iterable, size: int = BATCH) -> Iterator[list]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 def agency_now(agency: Agency, now: datetime) -> datetime:
@@ -119,7 +113,7 @@ def plan(*, now: datetime | None = None, ignore_window: bool = False) -> int:
         if not ignore_window and local.hour < settings.LMS_REMINDER_SEND_HOUR:
             continue
         refreshers_open(agency=agency, today=local.date())
-        for batch in _batched(_rows(agency, local.date(), now)):
+        for batch in batched(_rows(agency, local.date(), now), BATCH):
             # Same keys in the same order in every planner: two at once queue, never deadlock.
             batch.sort(key=lambda r: (r.recipient_id, r.enrollment_id or 0, r.kind, r.step))
             with transaction.atomic():

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from itertools import islice
+from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Agency, User
 from courses.models import Enrollment
+from lms.batching import batched
 from supervision.models import ExportLog, Nudge
 from supervision.selectors import agency_today
 
 NUDGE_CHUNK = 200  # nudges per send task
 NUDGE_BATCH = 1000  # learners per round of queries
-
-
-def batched(items: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 class NudgeRefused(Exception):
