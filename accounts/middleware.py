@@ -1,13 +1,13 @@
 import zoneinfo
 from collections.abc import Callable
 
-from allauth.mfa.models import Authenticator
-from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+
+from accounts.selectors import has_mfa
 
 SESSION_KEY = "lms_timezone"
 NAV_SUPERVISOR_KEY = "lms_nav_supervisor"  # which links the navigation shows, set at sign-in
@@ -49,7 +49,7 @@ class StaffMFAMiddleware:
             and user is not None
             and user.is_authenticated
             and user.is_staff
-            and not is_mfa_enabled(user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN])
+            and not has_mfa(user)
         ):
             messages.warning(
                 request, "Django admin holds every record: turn on two-factor authentication first."

@@ -9,9 +9,10 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from accounts.models import Agency, Membership, User
+from accounts.selectors import learner_here, supervision_of
 from courses.models import Assignment, Enrollment, Series
 from lms.batching import batched
 
@@ -41,9 +42,7 @@ def assignment_create(
     (self-enrolled, unfinished) takes the assignment and its due date. Completed cycles are left
     as they are. A fixed number of queries per 1,000 learners. Returns (assignment, enrolled).
     """
-    if not Membership.objects.filter(
-        user=supervisor, agency=agency, role=Membership.Role.SUPERVISOR
-    ).exists():
+    if not supervision_of(user=supervisor, agency=agency).exists():
         raise AssignmentRefused("Only the agency's supervisors can assign its training.")
     if series.status != Series.Status.PUBLISHED:
         raise AssignmentRefused("Only a published series can be assigned.")
@@ -156,12 +155,9 @@ def refreshers_open(*, agency: Agency, today: date) -> int:
     """
     zone = zoneinfo.ZoneInfo(agency.timezone)
     ahead = timedelta(days=settings.LMS_REFRESHER_OPENS_DAYS_BEFORE)
-    learner_here = Membership.objects.filter(
-        user_id=OuterRef("user_id"), agency=agency, role=Membership.Role.LEARNER
-    )
     candidates = (
         Enrollment.objects.filter(
-            Exists(learner_here),
+            learner_here(agency),
             is_current=True,
             completed_at__isnull=False,
             assignment__recurrence_months__isnull=False,

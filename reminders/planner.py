@@ -13,10 +13,11 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Agency, Membership
+from accounts.selectors import learner_here
 from courses.assignments import refreshers_open
 from courses.models import Enrollment
 from lms.batching import batched
@@ -31,11 +32,8 @@ def agency_now(agency: Agency, now: datetime) -> datetime:
 
 def _open_assigned(agency: Agency) -> QuerySet[Enrollment]:
     """Unfinished, current, assigned enrollments of the agency's learners."""
-    learner_here = Membership.objects.filter(
-        user_id=OuterRef("user_id"), agency=agency, role=Membership.Role.LEARNER
-    )
     return Enrollment.objects.filter(
-        Exists(learner_here),
+        learner_here(agency),
         is_current=True,
         completed_at__isnull=True,
         assignment__isnull=False,

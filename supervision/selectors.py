@@ -25,6 +25,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Agency, Membership, User
+from accounts.selectors import learner_here, supervision_of
 from courses.models import Assignment, Enrollment, Series
 
 STATUSES = ("not_started", "in_progress", "completed", "overdue")
@@ -70,17 +71,13 @@ def enrollments_for_supervisor(*, supervisor: User, agency: Agency) -> QuerySet[
     Empty unless ``supervisor`` supervises ``agency``. Status is computed in the database:
     completed, else overdue (due date passed), else in progress (started), else not started.
     """
-    supervises = Membership.objects.filter(
-        user=supervisor, agency=agency, role=Membership.Role.SUPERVISOR
-    )
     today = agency_today(agency)
     # A semi-join on the membership, not a join through the user table: the planner then
     # aggregates enrollments straight from their own indexes.
-    learner_here = Membership.objects.filter(
-        user_id=OuterRef("user_id"), agency=agency, role=Membership.Role.LEARNER
-    )
     return Enrollment.objects.filter(
-        Exists(supervises), Exists(learner_here), is_current=True
+        Exists(supervision_of(user=supervisor, agency=agency)),
+        learner_here(agency),
+        is_current=True,
     ).annotate(
         status=Case(
             When(completed_at__isnull=False, then=Value("completed")),
@@ -101,12 +98,9 @@ def enrollments_for_supervisor(*, supervisor: User, agency: Agency) -> QuerySet[
 
 def learners_without_enrollment(*, supervisor: User, agency: Agency) -> QuerySet[User]:
     """The agency's learners enrolled in nothing, by name (none unless supervised)."""
-    supervises = Membership.objects.filter(
-        user=supervisor, agency=agency, role=Membership.Role.SUPERVISOR
-    )
     return (
         User.objects.filter(
-            Exists(supervises),
+            Exists(supervision_of(user=supervisor, agency=agency)),
             memberships__agency=agency,
             memberships__role=Membership.Role.LEARNER,
         )
@@ -263,11 +257,10 @@ def learner_for_supervisor(*, supervisor: User, learner_id: int) -> tuple[User, 
 
 def assignments_for_supervisor(*, supervisor: User, agency: Agency) -> list[Assignment]:
     """The agency's assignments with how many enrollments each gave (none unless supervised)."""
-    supervises = Membership.objects.filter(
-        user=supervisor, agency=agency, role=Membership.Role.SUPERVISOR
-    )
     return list(
-        Assignment.objects.filter(Exists(supervises), agency=agency)
+        Assignment.objects.filter(
+            Exists(supervision_of(user=supervisor, agency=agency)), agency=agency
+        )
         .select_related("series", "created_by")
         .annotate(enrollment_count=Count("enrollments"))
         .order_by("-created_at")

@@ -3,8 +3,6 @@ from collections.abc import Callable, Iterator
 from functools import wraps
 from urllib.parse import urlencode
 
-from allauth.mfa.models import Authenticator
-from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -16,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Agency
+from accounts.selectors import has_mfa
 from courses.assignments import AssignmentRefused, assignment_create
 from courses.models import Component, Enrollment, ModuleCompletion, Progress, Series
 from reminders.models import Reminder
@@ -51,9 +50,7 @@ def supervisor_required(view: Callable) -> Callable:
         agencies = list(selectors.agencies_for_supervisor(user=request.user))
         if not agencies:
             raise PermissionDenied("Only supervisors can open agency pages.")
-        if settings.LMS_REQUIRE_MFA and not is_mfa_enabled(
-            request.user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
-        ):
+        if settings.LMS_REQUIRE_MFA and not has_mfa(request.user):
             messages.warning(
                 request,
                 "Supervisor pages hold learners' training records: turn on two-factor "
