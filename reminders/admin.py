@@ -6,11 +6,20 @@ from reminders.tasks import enqueue
 
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
-    list_display = ["kind", "recipient", "enrollment", "step", "status", "attempts", "sent_at"]
+    list_display = [
+        "kind",
+        "recipient",
+        "enrollment",
+        "step",
+        "status",
+        "attempts",
+        "sent_at",
+        "sent_by",
+    ]
     list_filter = ["status", "kind", "agency"]
     search_fields = ["recipient__email", "message_id"]
-    list_select_related = ["recipient", "enrollment__series"]
-    raw_id_fields = ["recipient", "enrollment"]
+    list_select_related = ["recipient", "enrollment__series", "sent_by"]
+    raw_id_fields = ["recipient", "enrollment", "sent_by"]
     readonly_fields = [
         "claimed_at",
         "sent_at",

@@ -13,6 +13,7 @@ class Reminder(models.Model):
         OVERDUE = "overdue", _("Overdue")
         INACTIVE = "inactive", _("No recent progress")
         DIGEST = "digest", _("Supervisor weekly digest")
+        NUDGE = "nudge", _("Reminder from a supervisor")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -35,9 +36,17 @@ class Reminder(models.Model):
     agency = models.ForeignKey("accounts.Agency", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     # Which reminder of its kind: days before the due date, the overdue week, the day the
-    # learner went quiet, or the digest's ISO week (yyyyww).
+    # learner went quiet, the digest's ISO week (yyyyww), or a nudge's day (yyyymmdd, agency time).
     step = models.PositiveIntegerField(_("step"))
     cycle = models.PositiveIntegerField(_("cycle"), default=0)
+    # Who asked for it, for a supervisor's nudge; the planner's rows have nobody.
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="nudges_sent",
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True
     )
@@ -63,6 +72,12 @@ class Reminder(models.Model):
                 fields=["recipient", "kind", "step"],
                 condition=models.Q(enrollment__isnull=True),
                 name="reminder_once_per_digest_step",
+            ),
+            # A supervisor's nudge: one per learner per day, whoever sends it, for any series.
+            models.UniqueConstraint(
+                fields=["recipient", "step"],
+                condition=models.Q(kind="nudge"),
+                name="reminder_nudge_once_per_learner_day",
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=["queued", "sending", "sent", "failed"]),

@@ -62,6 +62,8 @@ def build_message(reminder: Reminder) -> EmailMultiAlternatives:
         context["last_activity"] = (
             enrollment.last_activity_at.astimezone(zone) if enrollment.last_activity_at else None
         )
+        context["supervisor"] = reminder.sent_by
+        context["overdue"] = bool(enrollment.due_on and enrollment.due_on < context["today"])
     else:
         from supervision.selectors import enrollments_for_supervisor, status_q
 
@@ -105,9 +107,9 @@ def send_one(pk: int, *, now: datetime | None = None) -> str:
     )
     if claimed != 1:
         return "skipped"
-    reminder = Reminder.objects.select_related("recipient", "agency", "enrollment__series").get(
-        pk=pk
-    )
+    reminder = Reminder.objects.select_related(
+        "recipient", "agency", "enrollment__series", "sent_by"
+    ).get(pk=pk)
     try:
         message = build_message(reminder)
         message.send()

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from supervision.models import ExportLog, Nudge
+from supervision.models import ExportLog
 
 
 @admin.register(ExportLog)
@@ -21,12 +21,3 @@ class ExportLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-
-@admin.register(Nudge)
-class NudgeAdmin(admin.ModelAdmin):
-    list_display = ["learner", "enrollment", "sent_by", "sent_on", "status", "sent_at"]
-    list_filter = ["status", "sent_on"]
-    search_fields = ["learner__email", "learner__full_name", "sent_by__email"]
-    list_select_related = ["learner", "enrollment__series", "sent_by"]
-    raw_id_fields = ["learner", "enrollment", "sent_by"]

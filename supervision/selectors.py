@@ -7,6 +7,9 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -136,7 +139,11 @@ def behind_schedule(
 ) -> list[Enrollment]:
     """The overdue enrollments due longest ago, read along the open-by-due-date index."""
     overdue = enrollments.filter(status_q("overdue", agency_today(agency)))
-    return list(overdue.select_related("user", "series").order_by("due_on", "pk")[:limit])
+    return list(
+        overdue.select_related("user", "series")
+        .only("user_id", "due_on", "user__full_name", "user__email", "series__title")
+        .order_by("due_on", "pk")[:limit]
+    )
 
 
 @dataclass(frozen=True)
@@ -206,16 +213,9 @@ def dashboard_figures(
     """
     today = agency_today(agency)
     first_monday = today - timedelta(days=today.weekday(), weeks=weeks - 1)
-    rows = (
-        enrollments.order_by()
-        .values("series_id", week=TruncWeek("completed_at", tzinfo=agency_zone(agency)))
-        .annotate(
-            total=Count("pk"), **{s: Count("pk", filter=status_q(s, today)) for s in STATUSES}
-        )
-    )
     totals: dict[int, dict[str, int]] = {}
     per_week = {first_monday + timedelta(weeks=i): 0 for i in range(weeks)}
-    for row in rows:
+    for row in _figure_rows(enrollments, agency=agency, today=today, vendor=connection.vendor):
         series_totals = totals.setdefault(row["series_id"], dict.fromkeys(("total", *STATUSES), 0))
         for key in series_totals:
             series_totals[key] += row[key]
@@ -233,6 +233,100 @@ def dashboard_figures(
         for s in series
     ]
     return summaries, sorted(per_week.items())
+
+
+# The dashboard's aggregate, written out for PostgreSQL: the ORM's version costs more to build
+# in Python (≈3 ms a request) than PostgreSQL takes to run it at 10,000 learners. The rows still
+# come from ``enrollments_for_supervisor`` (compiled by the ORM); the four conditions are those of
+# ``status_q``, on plain columns (tests compare this with the ORM's version on PostgreSQL).
+_FIGURES_SQL = """
+SELECT e.series_id,
+       date_trunc('week', e.completed_at AT TIME ZONE %s)::date AS week,
+       count(*) AS total,
+       count(*) FILTER (WHERE e.completed_at IS NULL
+                          AND (e.due_on IS NULL OR e.due_on >= %s)
+                          AND e.started_at IS NULL) AS not_started,
+       count(*) FILTER (WHERE e.completed_at IS NULL
+                          AND (e.due_on IS NULL OR e.due_on >= %s)
+                          AND e.started_at IS NOT NULL) AS in_progress,
+       count(*) FILTER (WHERE e.completed_at IS NOT NULL) AS completed,
+       count(*) FILTER (WHERE e.completed_at IS NULL AND e.due_on < %s) AS overdue
+FROM ({scoped}) e
+GROUP BY 1, 2
+"""
+
+
+def _figure_rows(
+    enrollments: QuerySet[Enrollment], *, agency: Agency, today: date, vendor: str
+) -> list[dict]:
+    """Status counts grouped by series and completion week (Monday, agency time)."""
+    if vendor == "postgresql":
+        scoped, params = (
+            enrollments.order_by()
+            .values("series_id", "completed_at", "due_on", "started_at")
+            .query.sql_with_params()
+        )
+        with connection.cursor() as cursor:
+            # Placeholders in the order they appear: the zone, today three times, the rows'.
+            cursor.execute(
+                _FIGURES_SQL.format(scoped=scoped), (agency.timezone, *[today] * 3, *params)
+            )
+            columns = [column.name for column in cursor.description]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return list(
+        enrollments.order_by()
+        .values("series_id", week=TruncWeek("completed_at", tzinfo=agency_zone(agency)))
+        .annotate(
+            total=Count("pk"), **{s: Count("pk", filter=status_q(s, today)) for s in STATUSES}
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """What the dashboard shows, as of a moment: figures per series, completions per week and
+    the learners longest overdue."""
+
+    summaries: list[SeriesSummary]
+    weeks: list[tuple[date, int]]
+    behind: list[Enrollment]
+    as_of: datetime
+
+    @property
+    def overdue_total(self) -> int:
+        return sum(s.counts["overdue"] for s in self.summaries)
+
+
+def _dashboard_key(agency: Agency) -> str:
+    # The agency's date is in the key: overdue changes at its midnight, not a minute later.
+    return f"agency-dashboard:{agency.pk}:{agency_today(agency).isoformat()}"
+
+
+def dashboard(enrollments: QuerySet[Enrollment], *, agency: Agency) -> Dashboard:
+    """The dashboard's figures, kept for ``LMS_DASHBOARD_CACHE_SECONDS`` per agency.
+
+    The figures are the same for every supervisor of the agency; ``enrollments`` must already be
+    scoped to a supervisor of it (``enrollments_for_supervisor``), so nobody else fills the entry.
+    Changes a supervisor makes (assignments) clear it; learners' progress shows within the minute.
+    """
+    key = _dashboard_key(agency)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    summaries, weeks = dashboard_figures(enrollments, agency=agency)
+    figures = Dashboard(
+        summaries=summaries,
+        weeks=weeks,
+        behind=behind_schedule(enrollments, agency=agency),
+        as_of=timezone.now(),
+    )
+    cache.set(key, figures, settings.LMS_DASHBOARD_CACHE_SECONDS)
+    return figures
+
+
+def dashboard_forget(agency: Agency) -> None:
+    """Drop the agency's cached dashboard (after a change its supervisors expect to see)."""
+    cache.delete(_dashboard_key(agency))
 
 
 def learner_for_supervisor(*, supervisor: User, learner_id: int) -> tuple[User, list[Agency]]:

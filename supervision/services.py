@@ -1,8 +1,9 @@
-"""Writes of supervisor actions: nudges and the export audit log."""
+"""Writes of supervisor actions: nudges (rows of the reminder outbox) and the export audit log."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -10,10 +11,11 @@ from django.utils import timezone
 from accounts.models import Agency, User
 from courses.models import Enrollment
 from lms.batching import batched
-from supervision.models import ExportLog, Nudge
+from reminders.models import Reminder
+from reminders.tasks import enqueue
+from supervision.models import ExportLog
 from supervision.selectors import agency_today
 
-NUDGE_CHUNK = 200  # nudges per send task
 NUDGE_BATCH = 1000  # learners per round of queries
 
 
@@ -21,31 +23,41 @@ class NudgeRefused(Exception):
     """The nudge was not sent; the message says why, for the supervisor."""
 
 
-def _enqueue(nudge_ids: list[int]) -> None:
-    from supervision.tasks import send_nudges
+def nudge_step(day: date) -> int:
+    """A nudge's step in the outbox: its day in the agency's calendar, as yyyymmdd."""
+    return day.year * 10000 + day.month * 100 + day.day
 
-    for start in range(0, len(nudge_ids), NUDGE_CHUNK):
-        send_nudges.delay_on_commit(nudge_ids[start : start + NUDGE_CHUNK])
+
+def _nudge(*, supervisor: User, agency: Agency, enrollment: Enrollment, step: int) -> Reminder:
+    return Reminder(
+        recipient_id=enrollment.user_id,
+        enrollment=enrollment,
+        agency=agency,
+        kind=Reminder.Kind.NUDGE,
+        step=step,
+        cycle=enrollment.cycle,
+        sent_by=supervisor,
+    )
 
 
 @transaction.atomic
-def nudge_send(*, supervisor: User, agency: Agency, enrollment: Enrollment) -> Nudge:
-    """Queue a reminder email to the enrollment's learner; at most one per learner per day
-    (agency time), enforced by a unique constraint. The email is sent after commit."""
+def nudge_send(*, supervisor: User, agency: Agency, enrollment: Enrollment) -> Reminder:
+    """Put a reminder to the enrollment's learner in the reminder outbox; at most one per
+    learner per day (agency time), enforced by a unique constraint. Sent after commit by the
+    reminder workers, with their retries and records."""
     if enrollment.completed_at is not None:
         raise NudgeRefused("This learner has already completed the series.")
+    step = nudge_step(agency_today(agency))
     try:
         with transaction.atomic():
-            nudge = Nudge.objects.create(
-                learner_id=enrollment.user_id,
-                enrollment=enrollment,
-                sent_by=supervisor,
-                sent_on=agency_today(agency),
+            reminder = _nudge(
+                supervisor=supervisor, agency=agency, enrollment=enrollment, step=step
             )
+            reminder.save()
     except IntegrityError as exc:
         raise NudgeRefused("This learner was already reminded today.") from exc
-    _enqueue([nudge.pk])
-    return nudge
+    enqueue([reminder.pk])
+    return reminder
 
 
 @transaction.atomic
@@ -57,34 +69,32 @@ def nudge_many(
     Learners already reminded today, and completed enrollments, are skipped.
     Returns (queued, skipped).
     """
-    today = agency_today(agency)
+    step = nudge_step(agency_today(agency))
     queued = skipped = 0
     for chunk in batched(enrollments, NUDGE_BATCH):
         candidates: dict[int, Enrollment] = {}
         for enrollment in chunk:
             if enrollment.completed_at is None:
                 candidates.setdefault(enrollment.user_id, enrollment)
+        today = Reminder.objects.filter(kind=Reminder.Kind.NUDGE, step=step)
         already = set(
-            Nudge.objects.filter(learner_id__in=candidates, sent_on=today).values_list(
-                "learner_id", flat=True
-            )
+            today.filter(recipient_id__in=candidates).values_list("recipient_id", flat=True)
         )
-        fresh = [
-            Nudge(learner_id=user_id, enrollment=e, sent_by=supervisor, sent_on=today)
-            for user_id, e in candidates.items()
-            if user_id not in already
-        ]
+        fresh = [user_id for user_id in candidates if user_id not in already]
         # A concurrent click may have nudged some of these meanwhile: the constraint drops them.
-        Nudge.objects.bulk_create(fresh, ignore_conflicts=True)
+        Reminder.objects.bulk_create(
+            [
+                _nudge(supervisor=supervisor, agency=agency, enrollment=candidates[u], step=step)
+                for u in fresh
+            ],
+            ignore_conflicts=True,
+        )
         ids = list(
-            Nudge.objects.filter(
-                learner_id__in=[n.learner_id for n in fresh],
-                sent_on=today,
-                sent_by=supervisor,
-                status=Nudge.Status.QUEUED,
+            today.filter(
+                recipient_id__in=fresh, sent_by=supervisor, status=Reminder.Status.QUEUED
             ).values_list("pk", flat=True)
         )
-        _enqueue(ids)
+        enqueue(ids)
         queued += len(ids)
         skipped += len(candidates) - len(ids)
     return queued, skipped

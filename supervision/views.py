@@ -20,7 +20,6 @@ from courses.models import Component, Enrollment, ModuleCompletion, Progress, Se
 from reminders.models import Reminder
 from supervision import selectors, services
 from supervision.forms import AssignmentForm, LearnerFilterForm
-from supervision.models import Nudge
 from supervision.selectors import STATUS_LABELS, Filters
 
 PAGE_SIZE = 50
@@ -86,20 +85,18 @@ def _scoped(request: HttpRequest) -> QuerySet[Enrollment]:
 @supervisor_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     agency = request.agency
-    enrollments = _scoped(request)
-    summaries, weeks = selectors.dashboard_figures(enrollments, agency=agency)
-    behind = selectors.behind_schedule(enrollments, agency=agency)
-    overdue_total = sum(s.counts["overdue"] for s in summaries)
+    figures = selectors.dashboard(_scoped(request), agency=agency)
     return render(
         request,
         "supervision/dashboard.html",
         {
             "agency": agency,
             "agencies": request.agencies,
-            "summaries": summaries,
-            "chart": _chart(weeks),
-            "behind": behind,
-            "overdue_total": overdue_total,
+            "summaries": figures.summaries,
+            "chart": _chart(figures.weeks),
+            "behind": figures.behind,
+            "overdue_total": figures.overdue_total,
+            "as_of": figures.as_of,
         },
     )
 
@@ -260,12 +257,12 @@ def learner_detail(request: HttpRequest, learner_id: int) -> HttpResponse:
     back = _back_query(request, agency)
     emails = list(
         Reminder.objects.filter(recipient=learner, enrollment__isnull=False)
-        .select_related("enrollment__series")
+        .select_related("enrollment__series", "sent_by")
         .order_by("-created_at")[:20]
     )
-    nudges = list(
-        Nudge.objects.filter(learner=learner).select_related("sent_by", "enrollment__series")[:20]
-    )
+    nudged_today = Reminder.objects.filter(
+        recipient=learner, kind=Reminder.Kind.NUDGE, step=services.nudge_step(today)
+    ).exists()
     return render(
         request,
         "supervision/learner_detail.html",
@@ -274,8 +271,7 @@ def learner_detail(request: HttpRequest, learner_id: int) -> HttpResponse:
             "agencies": request.agencies,
             "learner": learner,
             "cycles": cycles,
-            "nudges": nudges,
-            "nudged_today": any(n.sent_on == today for n in nudges),
+            "nudged_today": nudged_today,
             "back": back,
             "emails": emails,
             "zone": agency.timezone,
@@ -459,6 +455,7 @@ def assignment_new(request: HttpRequest) -> HttpResponse:
         except AssignmentRefused as refusal:
             form.add_error(None, str(refusal))
         else:
+            selectors.dashboard_forget(agency)
             messages.success(
                 request,
                 f"“{assignment.series.title}” assigned: {enrolled} new enrollment"

@@ -15,6 +15,16 @@ def _media(settings, tmp_path):
     (settings.MEDIA_ROOT / "videos" / video.name).write_bytes(video.read_bytes())
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """No cached page figures carry over from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def services_required() -> bool:
     return os.environ.get("REQUIRE_SERVICES", "") not in ("", "0", "false")
 

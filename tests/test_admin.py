@@ -7,7 +7,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = {"accounts", "courses", "toolkit", "supervision"}
+PROJECT_APPS = {"accounts", "courses", "toolkit", "supervision", "reminders"}
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_every_project_model_is_in_the_admin():
         "modulecompletion",
         "advisoryacknowledgement",
         "exportlog",
-        "nudge",
+        "reminder",
     } <= names
 
 

@@ -47,7 +47,7 @@ from accounts.models import Agency, User
 from courses.models import AdvisoryAcknowledgement, Assignment, Enrollment, Module, Series
 from reminders.models import EmailPreference, Reminder
 from reminders.sending import unsubscribe_token
-from supervision.models import ExportLog, Nudge
+from supervision.models import ExportLog
 from supervision.selectors import enrollments_for_supervisor
 
 pytestmark = pytest.mark.django_db
@@ -180,12 +180,6 @@ def _build_world() -> World:
         agency=agencies[DEMO_PD],
         filters={},
     )
-    Nudge.objects.create(
-        learner=users["learner_other_agency"],
-        enrollment=Enrollment.objects.get(user=users["learner_other_agency"]),
-        sent_by=users["supervisor_other_agency"],
-        sent_on=timezone.localdate() - timedelta(days=3),
-    )
     Assignment.objects.create(
         agency=agencies[SHERIFF],
         series=series,
@@ -201,6 +195,15 @@ def _build_world() -> World:
         step=1,
         cycle=1,
     )
+    Reminder.objects.create(
+        recipient=users["learner_other_agency"],
+        enrollment=Enrollment.objects.get(user=users["learner_other_agency"]),
+        agency=agencies[SHERIFF],
+        kind=Reminder.Kind.NUDGE,
+        step=20260101,
+        cycle=1,
+        sent_by=users["supervisor_other_agency"],
+    )
     EmailPreference.objects.create(user=users["learner_other_agency"], weekly_digest=False)
     bystander = User.objects.get(email="ethan.morales@example.com")  # a Demo PD learner, no role
     AdvisoryAcknowledgement.objects.get_or_create(user=bystander, module=module)
@@ -209,7 +212,7 @@ def _build_world() -> World:
     SolarSchedule.objects.create(event="sunrise", latitude=40.7, longitude=-74.0)
     ClockedSchedule.objects.create(clocked_time=timezone.now() + timedelta(days=1))
     PeriodicTask.objects.create(
-        name="matrix: a periodic task", task="supervision.tasks.send_nudges", interval=interval
+        name="matrix: a periodic task", task="reminders.tasks.sweep_reminders", interval=interval
     )
     admin_objects = {}
     for model in admin.site._registry:

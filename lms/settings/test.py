@@ -11,3 +11,6 @@ STATIC_ROOT = None  # tests serve static files from the finders; nothing is coll
 # Tasks run in-process in tests, whatever REDIS_URL says: the worker-on-Redis integration tests
 # switch this off themselves. (Otherwise a task sent with a broker configured would wait in Redis.)
 CELERY_TASK_ALWAYS_EAGER = True
+# Each test run has its own cache (tests clear it between tests): never a Redis shared with
+# the last run, whose entries would name other objects with the same ids.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -15,7 +15,7 @@ from playwright.sync_api import Download, Page, expect
 from accounts.models import Agency, Membership, User
 from courses.management.commands.seed_demo import DEMO_PD_LEARNERS, SHERIFF_LEARNERS
 from courses.models import Enrollment
-from supervision.models import Nudge
+from reminders.models import Reminder
 from tests.browser.test_learner_path import DEMO_PASSWORD, _seed, _sign_in
 
 pytestmark = pytest.mark.browser
@@ -147,7 +147,7 @@ def test_supervisor_filters_overdue_opens_a_learner_and_downloads_the_csv(
     expect(table.locator("tbody tr:not(.table-light)").first).to_contain_text(
         "Video: Understanding CSAM and Its Impacts"
     )
-    expect(page.get_by_text("No reminders sent yet.")).to_be_visible()
+    expect(page.get_by_text("No reminder emails yet.")).to_be_visible()
     screenshot(page, "supervisor-03-learner-drill-down")
 
     # A reminder: sent once, then the button says it was.
@@ -157,11 +157,11 @@ def test_supervisor_filters_overdue_opens_a_learner_and_downloads_the_csv(
     expect(page.get_by_role("status")).to_contain_text("Reminder sent to Sofia Alvarez.")
     expect(page.get_by_role("button", name="Send a reminder")).to_be_disabled()
     expect(page.get_by_text("Already reminded today.")).to_be_visible()
-    reminders = page.get_by_role("region", name="Reminders")
+    reminders = page.get_by_role("region", name="Reminder emails")
     expect(reminders.locator("tbody tr")).to_have_count(1)
     expect(reminders.locator("tbody tr")).to_contain_text("Sam Carter")
     sofia = User.objects.get(email="sofia.alvarez@example.com")
-    assert Nudge.objects.filter(learner=sofia).count() == 1
+    assert Reminder.objects.filter(recipient=sofia, kind=Reminder.Kind.NUDGE).count() == 1
     assert [m.to for m in mail.outbox] == [["sofia.alvarez@example.com"]]
     screenshot(page, "supervisor-04-reminder-sent")
 

@@ -24,7 +24,8 @@ from courses.models import (
     Progress,
     Series,
 )
-from supervision.models import ExportLog, Nudge
+from reminders.models import Reminder
+from supervision.models import ExportLog
 from tests import factories
 from tests.courses.test_seed_demo import _snapshot
 
@@ -281,18 +282,20 @@ def test_other_arguments_reseed_and_other_agencies_are_untouched(series):
     # What else can point at a scale learner goes with them (or lets go of them).
     scale_learner = User.objects.get(email=scale.learner_email(1))
     supervisor = User.objects.get(email=scale.SUPERVISOR_EMAIL)
-    Nudge.objects.create(
-        learner=scale_learner,
+    Reminder.objects.create(
+        recipient=scale_learner,
         enrollment=scale_learner.enrollments.get(),
+        agency=scale_learner.memberships.get().agency,
+        kind=Reminder.Kind.NUDGE,
+        step=20260101,
         sent_by=supervisor,
-        sent_on=timezone.localdate(),
     )
     AdvisoryAcknowledgement.objects.create(user=scale_learner, module=Module.objects.first())
     scale_learner.groups.add(Group.objects.create(name="Scale group"))
     ExportLog.objects.create(user=scale_learner, user_email=scale_learner.email, agency=other)
     seed(40, 8)
     connection.check_constraints()  # no row points at a deleted one
-    assert not Nudge.objects.exists() and not AdvisoryAcknowledgement.objects.exists()
+    assert not Reminder.objects.exists() and not AdvisoryAcknowledgement.objects.exists()
     assert ExportLog.objects.get().user is None
     assert User.objects.get(email=scale.learner_email(1)).groups.count() == 0
     assert scale_agency().memberships.filter(role="learner").count() == 40

@@ -1,6 +1,7 @@
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
+from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
@@ -166,3 +167,49 @@ def test_status_in_python_agrees_with_the_database(agency, supervisor, series):
     today = selectors.agency_today(agency)
     for enrollment in selectors.enrollments_for_supervisor(supervisor=supervisor, agency=agency):
         assert selectors.status_of(enrollment, today) == enrollment.status
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the hand-written aggregate is PostgreSQL's; SQLite uses the ORM's (set DATABASE_URL)",
+)
+def test_hand_written_aggregate_agrees_with_the_orm(agency, supervisor, series):
+    """The dashboard's SQL on PostgreSQL gives the ORM's figures: every status, a due date of
+    today and none, two series, completions either side of a Monday midnight in agency time."""
+    agency.timezone = "America/Los_Angeles"
+    agency.save()
+    bulk_learners(agency, series, 24)
+    other_series = factories.ComponentFactory(module__series__title="Another").module.series
+    today = selectors.agency_today(agency)
+    zone = selectors.agency_zone(agency)
+    monday = datetime.combine(today - timedelta(days=today.weekday()), time(0, 0), tzinfo=zone)
+    for when, due_on, started in [
+        (monday - timedelta(minutes=30), None, True),  # Sunday night there: the week before
+        (monday + timedelta(minutes=30), today, True),
+        (None, today, True),  # due today: not overdue yet
+        (None, today - timedelta(days=1), False),
+        (None, None, False),
+    ]:
+        Enrollment.objects.create(
+            user=factories.learner_of(agency),
+            series=other_series,
+            due_on=due_on,
+            started_at=timezone.now() if started else None,
+            completed_at=when,
+            percent_complete=100 if when else 0,
+        )
+    base = selectors.enrollments_for_supervisor(supervisor=supervisor, agency=agency)
+
+    def rows(vendor):
+        found = selectors._figure_rows(base, agency=agency, today=today, vendor=vendor)
+        return sorted(
+            (
+                {**r, "week": r["week"].date() if isinstance(r["week"], datetime) else r["week"]}
+                for r in found
+            ),
+            key=lambda r: (r["series_id"], r["week"] or date.min),
+        )
+
+    hand_written, orm = rows("postgresql"), rows("orm")
+    assert hand_written == orm
+    assert len(hand_written) >= 4  # both series, several weeks: a real comparison

@@ -4,9 +4,13 @@ import io
 import pytest
 from allauth.mfa.models import Authenticator
 from django.core import mail
+from django.core.cache import cache
+from django.utils import timezone
 
 from courses import services as course_services
-from supervision.models import ExportLog, Nudge
+from courses.models import Enrollment
+from reminders.models import Reminder
+from supervision.models import ExportLog
 from supervision.views import CSV_COLUMNS
 from tests import factories
 from tests.supervision.conftest import bulk_learners
@@ -52,7 +56,7 @@ def test_other_agency_learner_is_404_everywhere(supervisor_client, other_learner
     assert supervisor_client.get(f"/agency/learners/{other_learner.pk}/").status_code == 404
     assert supervisor_client.post(f"/agency/learners/{other_learner.pk}/nudge/").status_code == 404
     assert supervisor_client.get("/agency/learners/987654/").status_code == 404
-    assert not Nudge.objects.exists()
+    assert not Reminder.objects.exists()
 
 
 def test_choosing_another_agency_by_slug_does_not_open_it(
@@ -170,6 +174,7 @@ def test_export_and_dashboard_queries_do_not_grow_with_learners(
     counts = []
     for size in (10, 500):
         bulk_learners(agency, series, size - 10 if counts else size, prefix=f"s{size}-")
+        cache.clear()  # the figures, not the cached copy of them
         with django_assert_max_num_queries(DASHBOARD_QUERIES) as dashboard:
             assert supervisor_client.get("/agency/").status_code == 200
         with django_assert_max_num_queries(TABLE_QUERIES) as table:
@@ -278,3 +283,47 @@ def test_drill_down_lists_the_reminder_emails_sent(supervisor_client, agency, le
     response = supervisor_client.get(f"/agency/learners/{learner.pk}/")
     assert [r.kind for r in response.context["emails"]] == ["overdue"]
     assert b"Reminder emails" in response.content and b"Overdue" in response.content
+
+
+def test_dashboard_figures_are_kept_a_minute_per_agency(
+    supervisor_client, agency, other_agency, series, learner, settings
+):
+    """A second look within the minute reads the kept figures (two queries fewer: no figures,
+    no behind-schedule list), which say when they were computed; they are the agency's own."""
+    enrollment = course_services.enrollment_create(user=learner, series=series)
+    first = supervisor_client.get("/agency/")
+    assert first.context["summaries"][0].counts["not_started"] == 1
+    assert b"Figures as of" in first.content
+    Enrollment.objects.filter(pk=enrollment.pk).update(started_at=timezone.now())
+    kept = supervisor_client.get("/agency/")
+    assert kept.context["summaries"][0].counts["not_started"] == 1  # a minute old at most
+    assert kept.context["as_of"] == first.context["as_of"]
+    # Another agency's supervisor gets their own figures, not these.
+    other = factories.supervisor_of(other_agency)
+    supervisor_client.force_login(other)
+    assert supervisor_client.get("/agency/").context["summaries"] == []
+
+
+def test_dashboard_figures_are_recomputed_after_an_assignment(
+    supervisor_client, agency, series, learner
+):
+    """A supervisor who assigns a series sees its learners on the dashboard at once."""
+    assert supervisor_client.get("/agency/").context["summaries"] == []
+    response = supervisor_client.post(
+        "/agency/assignments/new/",
+        {"series": series.pk, "audience": "everyone", "due_rule": "days", "due_in_days": 21},
+        follow=True,
+    )
+    assert b"assigned" in response.content
+    summaries = supervisor_client.get("/agency/").context["summaries"]
+    assert [s.total for s in summaries] == [1]
+
+
+def test_dashboard_figures_expire(supervisor_client, learner, series, settings):
+    """With no time to keep them, every look computes the figures afresh."""
+    settings.LMS_DASHBOARD_CACHE_SECONDS = 0
+    enrollment = course_services.enrollment_create(user=learner, series=series)
+    supervisor_client.get("/agency/")
+    Enrollment.objects.filter(pk=enrollment.pk).update(started_at=timezone.now())
+    counts = supervisor_client.get("/agency/").context["summaries"][0].counts
+    assert counts["in_progress"] == 1 and counts["not_started"] == 0
