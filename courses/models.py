@@ -155,6 +155,41 @@ class Component(models.Model):
         related_name="components",
         verbose_name=_("toolkit resource"),
     )
+    # quiz
+    pass_mark = models.PositiveSmallIntegerField(
+        _("pass mark (percent)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("The share of questions a learner must answer correctly to pass."),
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        _("attempts allowed"), default=0, help_text=_("0 for unlimited.")
+    )
+    shuffle = models.BooleanField(
+        _("shuffle questions and choices"),
+        default=False,
+        help_text=_("Each attempt shows the questions, and their choices, in a new order."),
+    )
+    # survey
+    anonymous = models.BooleanField(
+        _("anonymous answers"),
+        default=False,
+        help_text=_(
+            "Answers carry no link to the learner (completion is still recorded); once a survey "
+            "has answers this cannot be turned off."
+        ),
+    )
+    # certificate
+    certificate_title = models.CharField(
+        _("certificate title"),
+        max_length=255,
+        blank=True,
+        help_text=_("Printed on the certificate; empty: the series title."),
+    )
+    certificate_signatory = models.CharField(
+        _("signed by"), max_length=200, blank=True, help_text=_("Name and role printed under it.")
+    )
 
     class Meta:
         verbose_name = _("component")
@@ -185,6 +220,14 @@ class Component(models.Model):
                 | models.Q(completion_threshold__gte=1, completion_threshold__lte=100),
                 name="component_threshold_percent",
             ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="quiz") | models.Q(pass_mark__gte=1, pass_mark__lte=100),
+                name="component_quiz_has_pass_mark",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="certificate") | models.Q(required=False),
+                name="component_certificate_not_required",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -209,6 +252,11 @@ class Component(models.Model):
                 errors["video_file"] = _("Upload the video file.")
             if not self.duration_seconds:
                 errors["duration_seconds"] = _("Give the video's length in seconds.")
+        if self.kind == self.Kind.CERTIFICATE and self.required:
+            # It marks where the certificate is issued; nothing there for a learner to complete.
+            errors["required"] = _("A certificate is never a required step: untick “required”.")
+        if self.kind == self.Kind.QUIZ and not self.pass_mark:
+            errors["pass_mark"] = _("Give the pass mark, in percent.")
         if errors:
             raise ValidationError(errors)
 
@@ -462,3 +510,203 @@ class AdvisoryAcknowledgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} acknowledged {self.module}"
+
+
+class Question(models.Model):
+    """A question of a quiz (single or multiple choice) or of a survey (Likert, choice, text)."""
+
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("Single choice")
+        MULTIPLE = "multiple", _("Multiple choice")
+        LIKERT = "likert", _("Agreement scale (1–5)")
+        TEXT = "text", _("Free text")
+
+    QUIZ_KINDS = (Kind.SINGLE, Kind.MULTIPLE)
+    SURVEY_KINDS = (Kind.SINGLE, Kind.MULTIPLE, Kind.LIKERT, Kind.TEXT)
+    LIKERT_LABELS = {
+        1: _("Strongly disagree"),
+        2: _("Disagree"),
+        3: _("Neither agree nor disagree"),
+        4: _("Agree"),
+        5: _("Strongly agree"),
+    }
+
+    component = models.ForeignKey(Component, on_delete=models.CASCADE, related_name="questions")
+    slug = models.SlugField(_("key"), max_length=80, help_text=_("Stable key for import/export."))
+    position = models.PositiveIntegerField(_("position"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    text = models.TextField(_("question"))
+    explanation = models.TextField(
+        _("explanation"), blank=True, help_text=_("Shown after the learner submits.")
+    )
+    required = models.BooleanField(_("answer required"), default=True)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["component", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["component", "slug"], name="question_component_slug_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["component", "position"], name="question_component_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["single", "multiple", "likert", "text"]),
+                name="question_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    @property
+    def has_choices(self) -> bool:
+        return self.kind in (self.Kind.SINGLE, self.Kind.MULTIPLE)
+
+
+class Choice(models.Model):
+    """One answer offered by a choice question; quiz choices say whether they are correct."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    position = models.PositiveIntegerField(_("position"))
+    text = models.CharField(_("answer"), max_length=500)
+    is_correct = models.BooleanField(_("correct"), default=False)
+
+    class Meta:
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+        ordering = ["question", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "position"], name="choice_question_position_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class QuizAttempt(models.Model):
+    """One try at a quiz in an enrollment cycle: the order it was shown in, then its score."""
+
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
+    component = models.ForeignKey(Component, on_delete=models.PROTECT, related_name="quiz_attempts")
+    number = models.PositiveIntegerField(_("attempt"))
+    # [[question id, [choice id, ...]], ...] as shown to the learner.
+    layout = models.JSONField(_("order shown"), default=list)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(_("score (percent)"), null=True, blank=True)
+    passed = models.BooleanField(_("passed"), default=False)
+
+    class Meta:
+        verbose_name = _("quiz attempt")
+        verbose_name_plural = _("quiz attempts")
+        ordering = ["enrollment", "component", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "component", "number"], name="quizattempt_number_unique"
+            ),
+            # At most one attempt open at a time per learner and quiz.
+            models.UniqueConstraint(
+                fields=["enrollment", "component"],
+                condition=models.Q(submitted_at__isnull=True),
+                name="quizattempt_one_open",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(submitted_at__isnull=True, score__isnull=True, passed=False)
+                | models.Q(submitted_at__isnull=False, score__isnull=False, score__lte=100),
+                name="quizattempt_scored_when_submitted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment.user} – {self.component} (attempt {self.number})"
+
+
+class QuizAnswer(models.Model):
+    """What the learner chose for one question of an attempt, and whether it was right."""
+
+    attempt = models.ForeignKey(QuizAttempt, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="quiz_answers")
+    choices = models.ManyToManyField(Choice, related_name="+", blank=True)
+    correct = models.BooleanField(_("correct"))
+
+    class Meta:
+        verbose_name = _("quiz answer")
+        verbose_name_plural = _("quiz answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "question"], name="quizanswer_attempt_question_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt} – {self.question}"
+
+
+class SurveyResponse(models.Model):
+    """One submission of a survey. Anonymous surveys keep no link to the learner, and only the
+    day of submission, so the answers cannot be matched to a completion time either."""
+
+    component = models.ForeignKey(
+        Component, on_delete=models.PROTECT, related_name="survey_responses"
+    )
+    enrollment = models.ForeignKey(
+        Enrollment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="survey_responses",
+    )
+    submitted_on = models.DateField(_("submitted on"))
+
+    class Meta:
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+        ordering = ["component", "-submitted_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["component", "enrollment"],
+                condition=models.Q(enrollment__isnull=False),
+                name="surveyresponse_once_per_enrollment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Response to {self.component} ({self.submitted_on})"
+
+
+class SurveyAnswer(models.Model):
+    """One answer of a survey response: a choice, a point on the scale, or words."""
+
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="survey_answers")
+    choices = models.ManyToManyField(Choice, related_name="+", blank=True)
+    scale = models.PositiveSmallIntegerField(
+        _("agreement (1–5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    text = models.TextField(_("answer"), blank=True)
+
+    class Meta:
+        verbose_name = _("survey answer")
+        verbose_name_plural = _("survey answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "question"], name="surveyanswer_response_question_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(scale__isnull=True) | models.Q(scale__gte=1, scale__lte=5),
+                name="surveyanswer_scale_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response} – {self.question}"

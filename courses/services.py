@@ -86,7 +86,7 @@ def _module_unlocked(*, enrollment: Enrollment, module: Module) -> bool:
     return not module.prerequisites.exclude(completions__enrollment=enrollment).exists()
 
 
-def _progress_for_update(*, user: User, component: Component, now: datetime) -> Progress:
+def progress_for_update(*, user: User, component: Component, now: datetime) -> Progress:
     """The learner's progress row for the component in their latest cycle, locked.
 
     Locks are always taken progress row first, then (to refresh the summary) the enrollment
@@ -128,7 +128,7 @@ def progress_start(*, user: User, component: Component, now: datetime | None = N
     Creates the progress row once; completed components stay completed.
     """
     now = now or timezone.now()
-    progress = _progress_for_update(user=user, component=component, now=now)
+    progress = progress_for_update(user=user, component=component, now=now)
     if progress.clock_at != now:
         progress.clock_at = now
         progress.save(update_fields=["clock_at", "updated_at"])
@@ -156,8 +156,7 @@ def progress_record(
     recorded, is never undone. Module and series completion follow.
     """
     now = now or timezone.now()
-    progress = _progress_for_update(user=user, component=component, now=now)
-    enrollment = progress.enrollment
+    progress = progress_for_update(user=user, component=component, now=now)
     was_complete = progress.is_complete
     fields = ["updated_at"]
 
@@ -188,10 +187,26 @@ def progress_record(
     else:
         raise ProgressRefused("This kind of component records its progress on its own page.")
 
+    return progress_finish(
+        progress=progress, component=component, fields=fields, was_complete=was_complete, now=now
+    )
+
+
+def progress_finish(
+    *,
+    progress: Progress,
+    component: Component,
+    fields: list[str],
+    was_complete: bool,
+    now: datetime,
+) -> ProgressResult:
+    """Save a locked progress row (from ``progress_for_update``) and, when it has just been
+    completed, the module and series completions that follow. For the services of this app."""
+    enrollment = progress.enrollment
     component_completed = not was_complete and progress.is_complete
     if component_completed:
         progress.completed_at = now
-        fields += ["state", "percent", "completed_at"]
+        fields = [*fields, "state", "percent", "completed_at"]
     progress.save(update_fields=sorted(set(fields)))
 
     module_completed = series_completed = False

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from courses import selectors, services
+from courses import quiz_views, quizzes, selectors, services
 from courses.models import Component, Series
 from courses.selectors import ModuleState, Outline
 from lms.http import ranged_file_response
@@ -167,22 +167,145 @@ def component_detail(
     if (gate := _gate(request, outline, state)) is not None:
         return gate
     progress = services.progress_start(user=request.user, component=component)
+    return _render_component(request, series, outline, state, component, progress)
+
+
+def _render_component(
+    request: HttpRequest,
+    series: Series,
+    outline: Outline,
+    state: ModuleState,
+    component: Component,
+    progress,
+    *,
+    extra: dict | None = None,
+    status: int = 200,
+) -> HttpResponse:
     outline.progress[component.pk] = progress
     siblings = [c for s in outline.modules if not s.locked for c in s.components]
     index = next(i for i, c in enumerate(siblings) if c.pk == component.pk)
+    context = {
+        "series": series,
+        "outline": outline,
+        "state": state,
+        "component": component,
+        "progress": progress,
+        "previous_component": siblings[index - 1] if index > 0 else None,
+        "next_component": siblings[index + 1] if index + 1 < len(siblings) else None,
+    }
+    extra = extra or {}
+    if component.kind == Component.Kind.QUIZ:
+        context.update(
+            quiz_views.quiz_context(
+                enrollment=outline.enrollment,
+                component=component,
+                picked=extra.get("picked"),
+                errors=extra.get("errors"),
+            )
+        )
+    elif component.kind == Component.Kind.SURVEY:
+        context.update(
+            quiz_views.survey_context(
+                component=component, given=extra.get("given"), errors=extra.get("errors")
+            )
+        )
+    context["refusal"] = extra.get("refusal", "")
     return render(
         request,
         [f"courses/components/{component.kind}.html", "courses/components/unavailable.html"],
-        {
-            "series": series,
-            "outline": outline,
-            "state": state,
-            "component": component,
-            "progress": progress,
-            "previous_component": siblings[index - 1] if index > 0 else None,
-            "next_component": siblings[index + 1] if index + 1 < len(siblings) else None,
-        },
+        context,
+        status=status,
     )
+
+
+@require_POST
+def quiz_start(
+    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+) -> HttpResponse:
+    _, outline, state, component = _load_component(
+        request, series_slug, module_slug, component_slug
+    )
+    if (gate := _gate(request, outline, state)) is not None:
+        return gate
+    try:
+        quizzes.quiz_attempt_start(user=request.user, component=component)
+    except services.ProgressRefused as refusal:
+        messages.warning(request, str(refusal))
+    return redirect(component.get_absolute_url())
+
+
+@require_POST
+def quiz_submit(
+    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+) -> HttpResponse:
+    """Score the open attempt; unanswered or invalid answers send the form back, as filled in."""
+    series, outline, state, component = _load_component(
+        request, series_slug, module_slug, component_slug
+    )
+    if (gate := _gate(request, outline, state)) is not None:
+        return gate
+    answers = quiz_views.answers_from(request.POST)
+    try:
+        attempt = quizzes.quiz_attempt_submit(
+            user=request.user,
+            attempt_id=quiz_views.int_or_zero(request.POST.get("attempt")),
+            answers=answers,
+        )
+    except quizzes.AnswerRefused as refusal:
+        progress = services.progress_start(user=request.user, component=component)
+        return _render_component(
+            request,
+            series,
+            outline,
+            state,
+            component,
+            progress,
+            extra={"errors": refusal.errors, "picked": answers, "refusal": str(refusal)},
+            status=400,
+        )
+    except services.ProgressRefused as refusal:
+        messages.warning(request, str(refusal))
+        return redirect(component.get_absolute_url())
+    if attempt.passed:
+        messages.success(request, f"You passed with {attempt.score}%.")
+    else:
+        messages.info(
+            request,
+            f"You scored {attempt.score}%; the pass mark is {component.pass_mark}%. "
+            "The answers to look at again are marked below.",
+        )
+    return redirect(component.get_absolute_url() + "#results")
+
+
+@require_POST
+def survey_submit(
+    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+) -> HttpResponse:
+    series, outline, state, component = _load_component(
+        request, series_slug, module_slug, component_slug
+    )
+    if (gate := _gate(request, outline, state)) is not None:
+        return gate
+    answers = quiz_views.survey_answers_from(request.POST, component=component)
+    try:
+        quizzes.survey_submit(user=request.user, component=component, answers=answers)
+    except quizzes.AnswerRefused as refusal:
+        progress = services.progress_start(user=request.user, component=component)
+        return _render_component(
+            request,
+            series,
+            outline,
+            state,
+            component,
+            progress,
+            extra={"errors": refusal.errors, "given": answers, "refusal": str(refusal)},
+            status=400,
+        )
+    except services.ProgressRefused as refusal:
+        messages.warning(request, str(refusal))
+        return redirect(component.get_absolute_url())
+    messages.success(request, "Thank you: your answers are recorded.")
+    return redirect(component.get_absolute_url())
 
 
 def _parse_progress_payload(request: HttpRequest) -> tuple[list, float | None]:

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 
 from accounts.models import AUTHORS_GROUP, Agency, Membership, User
 from accounts.services import membership_ensure
-from courses.models import Component, Module, Series
+from courses.models import Choice, Component, Module, Question, Series
 from toolkit.models import Resource
 
 PASSWORD = "correct horse battery staple"
@@ -116,3 +116,55 @@ def resource_component(module: Module, **kwargs) -> Component:
     return ComponentFactory(
         module=module, kind=Component.Kind.RESOURCE, resource=ResourceFactory(), body="", **kwargs
     )
+
+
+def quiz(
+    module: Module,
+    *,
+    questions: list[tuple[str, list[tuple[str, bool]]]] | None = None,
+    pass_mark: int = 50,
+    **kwargs,
+) -> Component:
+    """A quiz; each question is (text, [(choice text, correct), ...]); several correct choices
+    make it a multiple-choice question."""
+    component = ComponentFactory(
+        module=module, kind=Component.Kind.QUIZ, pass_mark=pass_mark, body="", **kwargs
+    )
+    questions = questions or [
+        ("Which term does the field use?", [("CSAM", True), ("Other", False)]),
+        ("Which help a survivor?", [("Choice", True), ("Control", True), ("Pressure", False)]),
+    ]
+    for i, (text, choices) in enumerate(questions, start=1):
+        correct = sum(ok for _, ok in choices)
+        question = Question.objects.create(
+            component=component,
+            slug=f"q{i}",
+            position=i,
+            kind=Question.Kind.MULTIPLE if correct > 1 else Question.Kind.SINGLE,
+            text=text,
+            explanation=f"Why: {text}",
+        )
+        for j, (choice_text, ok) in enumerate(choices, start=1):
+            Choice.objects.create(question=question, position=j, text=choice_text, is_correct=ok)
+    return component
+
+
+def survey(module: Module, *, anonymous: bool = False, **kwargs) -> Component:
+    """A survey with an agreement scale, a choice, and an optional free-text question."""
+    component = ComponentFactory(
+        module=module, kind=Component.Kind.SURVEY, anonymous=anonymous, body="", **kwargs
+    )
+    Question.objects.create(
+        component=component, slug="useful", position=1, kind=Question.Kind.LIKERT,
+        text="The module was useful.",
+    )  # fmt: skip
+    role = Question.objects.create(
+        component=component, slug="role", position=2, kind=Question.Kind.SINGLE, text="Your role"
+    )
+    for j, text in enumerate(["Patrol", "Investigations"], start=1):
+        Choice.objects.create(question=role, position=j, text=text)
+    Question.objects.create(
+        component=component, slug="comments", position=3, kind=Question.Kind.TEXT,
+        text="Anything else?", required=False,
+    )  # fmt: skip
+    return component

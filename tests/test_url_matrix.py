@@ -337,6 +337,17 @@ MATRIX: dict[str, list[Case]] = {
             method="post",
         )
     ],
+    # Quizzes and surveys pass the same gate as the component page before anything is taken.
+    **{
+        name: [
+            Case(
+                signed_in(TO_SERIES, learner=ADVISORY_ONE, learner_other_agency=ADVISORY_ONE),
+                _component(MODULE_ONE, READING),
+                method="post",
+            )
+        ]
+        for name in ("courses:quiz-start", "courses:quiz-submit", "courses:survey-submit")
+    },
     # Module two is locked for the learner; the other agency's learner (series complete) still
     # has its advisory to acknowledge; nobody else is enrolled.
     "courses:component-open": [

@@ -239,7 +239,7 @@ def test_quiz_kind_is_not_recorded_through_the_generic_service(learner, series):
     services.enrollment_create(user=learner, series=series)
     module = _components(series)["reading"].module
     quiz = factories.ComponentFactory(
-        module=module, slug="quiz", kind=Component.Kind.QUIZ, position=7
+        module=module, slug="quiz", kind=Component.Kind.QUIZ, position=7, pass_mark=80
     )
     with pytest.raises(services.ProgressRefused):
         services.progress_record(user=learner, component=quiz)
