@@ -1,7 +1,7 @@
 """Series as data: validate a JSON document and create or update the series by its slugs.
 
-The file format (``format: 1``) is the one ``seed_demo`` loads. A bad file is refused as a whole
-with a message naming the offending field; nothing is changed.
+The file format (``format: 1``) is the one ``seed_demo`` loads and ``courses.exporting`` writes.
+A bad file is refused as a whole with a message naming the offending field; nothing is changed.
 """
 
 from __future__ import annotations
@@ -35,6 +35,15 @@ def _require(obj: dict, key: str, kind: type | tuple[type, ...], where: str) -> 
     return value
 
 
+def _optional(
+    obj: dict, key: str, kind: type | tuple[type, ...], where: str, *, nullable: bool = False
+) -> Any:
+    """The value under ``key``, or None when the document leaves it out (or, if nullable, null)."""
+    if key not in obj or (nullable and obj[key] is None):
+        return None
+    return _require(obj, key, kind, where)
+
+
 def _string_list(obj: dict, key: str, where: str) -> list[str]:
     value = obj.get(key, [])
     if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
@@ -52,6 +61,8 @@ def validate(document: Any) -> dict:
     where = "series"
     _require(series, "slug", str, where)
     _require(series, "title", str, where)
+    for key in ("provider", "summary"):
+        _optional(series, key, str, where)
     _string_list(series, "topics", where)
     try:
         Decimal(str(series.get("credit_hours", "0")))
@@ -70,6 +81,8 @@ def validate(document: Any) -> dict:
             raise ImportRefused(f"{mwhere}.slug: “{slug}” appears twice")
         module_slugs.add(slug)
         _require(module, "title", str, mwhere)
+        for key in ("summary", "content_advisory"):
+            _optional(module, key, str, mwhere)
         _string_list(module, "topics", mwhere)
         _string_list(module, "objectives", mwhere)
         minutes = module.get("estimated_minutes", 0)
@@ -90,12 +103,22 @@ def validate(document: Any) -> dict:
                 raise ImportRefused(
                     f"{cwhere}.kind: expected one of {', '.join(Component.Kind.values)}"
                 )
+            _optional(component, "required", bool, cwhere)
+            for key in ("description", "body", "video_file"):
+                _optional(component, key, str, cwhere)
+            for key in ("duration_seconds", "completion_threshold"):
+                _optional(component, key, int, cwhere, nullable=True)
+            # Any kind may point to a resource (the import keeps it); a resource must have one.
             if kind == Component.Kind.RESOURCE:
-                resource = _require(component, "resource", str, cwhere)
-                if not Resource.objects.filter(slug=resource).exists():
-                    raise ImportRefused(f"{cwhere}.resource: no toolkit resource “{resource}”")
+                _require(component, "resource", str, cwhere)
+            resource = _optional(component, "resource", str, cwhere, nullable=True)
+            if resource is not None and not Resource.objects.filter(slug=resource).exists():
+                raise ImportRefused(f"{cwhere}.resource: no toolkit resource “{resource}”")
             if kind == Component.Kind.VIDEO:
                 name = _require(component, "video_file", str, cwhere)
+                # A bare name: never a path out of the shipped folder or the storage's videos/.
+                if not name or name in (".", "..") or "/" in name or "\\" in name:
+                    raise ImportRefused(f"{cwhere}.video_file: expected a bare file name")
                 if not (MEDIA_DIR / name).is_file() and not default_storage.exists(
                     f"videos/{name}"
                 ):

@@ -1,0 +1,98 @@
+"""Series as data, the other way: write the document ``courses.importing.series_import`` reads.
+
+Every key the importer reads is written, in a fixed order, so export → import → export gives the
+same bytes. Videos are named by their bare file name; the importer finds them in media storage
+(``videos/<name>``) or among the shipped files in ``courses/data/media/``.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch
+
+from courses.importing import FORMAT
+from courses.models import Component, Module, Series
+
+
+class ExportRefused(Exception):
+    """The series holds something the file format cannot carry; the message names it."""
+
+
+def series_export(*, series: Series) -> dict[str, Any]:
+    """The series as a format-1 document: modules and components in position order.
+
+    Importing the result where the same toolkit resources and video files exist, then exporting
+    again, gives an equal document. Refuses a module whose prerequisite belongs to another series.
+    """
+    modules = series.modules.order_by("position").prefetch_related(
+        Prefetch("prerequisites", queryset=Module.objects.order_by("position", "slug")),
+        Prefetch(
+            "components",
+            queryset=Component.objects.select_related("resource").order_by("position"),
+        ),
+    )
+    return {
+        "format": FORMAT,
+        "series": {
+            "slug": series.slug,
+            "title": series.title,
+            "provider": series.provider,
+            "summary": series.summary,
+            "topics": series.topics,
+            "credit_hours": _decimal_text(series.credit_hours),
+            "status": series.status,
+            "modules": [_module(module, series=series) for module in modules],
+        },
+    }
+
+
+def series_json(document: dict[str, Any]) -> str:
+    """The document as the text files hold it: UTF-8 characters as they are, two-space indent."""
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _decimal_text(value: Decimal | int) -> str:
+    # “1.5”, not the column's “1.50”: the same number as authors write it.
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+def _module(module: Module, *, series: Series) -> dict[str, Any]:
+    prerequisites = list(module.prerequisites.all())
+    for prerequisite in prerequisites:
+        if prerequisite.series_id != series.pk:
+            raise ExportRefused(
+                f"module “{module.slug}”: its prerequisite “{prerequisite.slug}” belongs to "
+                "another series"
+            )
+    return {
+        "slug": module.slug,
+        "title": module.title,
+        "summary": module.summary,
+        "topics": module.topics,
+        "objectives": module.objectives,
+        "estimated_minutes": module.estimated_minutes,
+        "prerequisites": [prerequisite.slug for prerequisite in prerequisites],
+        "content_advisory": module.content_advisory,
+        "components": [_component(component) for component in module.components.all()],
+    }
+
+
+def _component(component: Component) -> dict[str, Any]:
+    # The importer reads the file only for videos; anything left on another kind is not content.
+    is_video = component.kind == Component.Kind.VIDEO
+    return {
+        "slug": component.slug,
+        "title": component.title,
+        "kind": component.kind,
+        "required": component.required,
+        "description": component.description,
+        "body": component.body,
+        "video_file": posixpath.basename(component.video_file.name) if is_video else "",
+        "duration_seconds": component.duration_seconds,
+        "completion_threshold": component.completion_threshold,
+        "resource": component.resource.slug if component.resource else None,
+    }
