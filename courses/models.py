@@ -42,6 +42,10 @@ class Series(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
+    # Goes up whenever what a learner must complete changes (modules or required components
+    # added, made optional or archived); a series completion records the version it was earned
+    # under.
+    version = models.PositiveIntegerField(_("content version"), default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -92,6 +96,10 @@ class Module(models.Model):
             "Shown once before the module opens, for material some learners find difficult."
         ),
     )
+    # As the series' version, for the module's required components.
+    version = models.PositiveIntegerField(_("content version"), default=1)
+    # Removed by an author after learners worked in it: kept for their records, shown to nobody.
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("module")
@@ -190,6 +198,8 @@ class Component(models.Model):
     certificate_signatory = models.CharField(
         _("signed by"), max_length=200, blank=True, help_text=_("Name and role printed under it.")
     )
+    # Removed by an author after learners worked in it: kept for their records, shown to nobody.
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("component")
@@ -352,6 +362,10 @@ class Enrollment(models.Model):
     due_on = models.DateField(_("due on"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # The series' content version the completion was earned under.
+    completed_version = models.PositiveIntegerField(
+        _("completed under version"), null=True, blank=True
+    )
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
     # A summary kept current by the progress service, so lists need no per-learner arithmetic.
     components_completed = models.PositiveIntegerField(
@@ -475,6 +489,8 @@ class ModuleCompletion(models.Model):
     )
     module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="completions")
     completed_at = models.DateTimeField(_("completed at"))
+    # The module's content version when it was completed: later edits never undo it.
+    content_version = models.PositiveIntegerField(_("content version"), default=1)
 
     class Meta:
         verbose_name = _("module completion")

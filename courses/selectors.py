@@ -31,7 +31,11 @@ def series_catalogue(*, user: User) -> list[Series]:
     """Published series with their module count and, as ``my_enrollment``, the learner's cycle."""
     series_list = list(
         Series.objects.filter(status=Series.Status.PUBLISHED)
-        .annotate(module_count=Count("modules", distinct=True))
+        .annotate(
+            module_count=Count(
+                "modules", filter=Q(modules__archived_at__isnull=True), distinct=True
+            )
+        )
         .order_by("title")
     )
     mine = _latest_enrollments(user=user, series_ids=[s.pk for s in series_list])
@@ -116,14 +120,19 @@ class Outline:
 def series_outline(*, user: User, series: Series) -> Outline:
     """Everything the series, module and component pages need, in a fixed number of queries."""
     modules = list(
-        Module.objects.filter(series=series)
+        Module.objects.filter(series=series, archived_at__isnull=True)
         .order_by("position")
         .prefetch_related(
             Prefetch(
                 "components",
-                queryset=Component.objects.select_related("resource").order_by("position"),
+                queryset=Component.objects.filter(archived_at__isnull=True)
+                .select_related("resource")
+                .order_by("position"),
             ),
-            Prefetch("prerequisites", queryset=Module.objects.order_by("position")),
+            Prefetch(
+                "prerequisites",
+                queryset=Module.objects.filter(archived_at__isnull=True).order_by("position"),
+            ),
         )
     )
     for module in modules:

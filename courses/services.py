@@ -83,7 +83,11 @@ def advisory_acknowledge(*, user: User, module: Module) -> AdvisoryAcknowledgeme
 
 def _module_unlocked(*, enrollment: Enrollment, module: Module) -> bool:
     """Every prerequisite of the module is completed in this enrollment. One query."""
-    return not module.prerequisites.exclude(completions__enrollment=enrollment).exists()
+    return (
+        not module.prerequisites.filter(archived_at__isnull=True)
+        .exclude(completions__enrollment=enrollment)
+        .exists()
+    )
 
 
 def progress_for_update(*, user: User, component: Component, now: datetime) -> Progress:
@@ -249,14 +253,20 @@ def _enrollment_refresh(
 
     Returns (this module newly completed, series newly completed). Recorded completions stay.
     """
+    # Archived content is out of the count; completions earned with it stay.
     components = list(
-        Component.objects.filter(module__series_id=enrollment.series_id).values_list(
-            "id", "module_id", "required"
+        Component.objects.filter(
+            module__series_id=enrollment.series_id,
+            module__archived_at__isnull=True,
+            archived_at__isnull=True,
+        ).values_list("id", "module_id", "required")
+    )
+    versions = dict(
+        Module.objects.filter(series_id=enrollment.series_id, archived_at__isnull=True).values_list(
+            "id", "version"
         )
     )
-    module_ids = list(
-        Module.objects.filter(series_id=enrollment.series_id).values_list("id", flat=True)
-    )
+    module_ids = list(versions)
     completed = set(
         Progress.objects.filter(enrollment=enrollment, state=Progress.State.COMPLETED).values_list(
             "component_id", flat=True
@@ -281,7 +291,12 @@ def _enrollment_refresh(
     ]
     ModuleCompletion.objects.bulk_create(
         [
-            ModuleCompletion(enrollment=enrollment, module_id=pk, completed_at=now)
+            ModuleCompletion(
+                enrollment=enrollment,
+                module_id=pk,
+                completed_at=now,
+                content_version=versions[pk],
+            )
             for pk in newly_done
         ],
         ignore_conflicts=True,
@@ -303,7 +318,10 @@ def _enrollment_refresh(
         if module_ids and done_modules >= set(module_ids):
             enrollment.completed_at = now
             enrollment.percent_complete = 100
-            fields.append("completed_at")
+            enrollment.completed_version = (
+                Series.objects.filter(pk=enrollment.series_id).values_list("version", flat=True)
+            )[0]
+            fields += ["completed_at", "completed_version"]
             series_completed = True
     enrollment.save(update_fields=fields)
     return module.id in newly_done, series_completed

@@ -352,6 +352,8 @@ def component_progress(
         module__series__slug=series_slug,
         module__slug=module_slug,
         slug=component_slug,
+        archived_at__isnull=True,
+        module__archived_at__isnull=True,
     )
     series = component.module.series
     if series.status == Series.Status.DRAFT or (
@@ -427,6 +429,7 @@ def component_media(
         module__slug=module_slug,
         slug=component_slug,
         kind=Component.Kind.VIDEO,
+        archived_at__isnull=True,
     )
     if not series.enrollments.filter(user=request.user).exists():
         raise Http404("Enrol to watch this video.")
