@@ -2,7 +2,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
-from accounts.middleware import NAV_SUPERVISOR_KEY
+from accounts.middleware import NAV_AUTHOR_KEY, NAV_SUPERVISOR_KEY
 
 
 def wellness(request: HttpRequest) -> dict[str, str]:
@@ -15,4 +15,7 @@ def wellness(request: HttpRequest) -> dict[str, str]:
 def navigation(request: HttpRequest) -> dict[str, bool]:
     """Which areas the navigation links to, remembered at sign-in: no query per page."""
     session = getattr(request, "session", None)
-    return {"nav_supervisor": bool(session and session.get(NAV_SUPERVISOR_KEY))}
+    return {
+        "nav_supervisor": bool(session and session.get(NAV_SUPERVISOR_KEY)),
+        "nav_author": bool(session and session.get(NAV_AUTHOR_KEY)),
+    }

@@ -11,6 +11,7 @@ from accounts.selectors import has_mfa
 
 SESSION_KEY = "lms_timezone"
 NAV_SUPERVISOR_KEY = "lms_nav_supervisor"  # which links the navigation shows, set at sign-in
+NAV_AUTHOR_KEY = "lms_nav_author"
 
 
 class AgencyTimezoneMiddleware:

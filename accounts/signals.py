@@ -2,7 +2,7 @@ from allauth.account.signals import email_confirmed
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
-from accounts.middleware import NAV_SUPERVISOR_KEY, SESSION_KEY
+from accounts.middleware import NAV_AUTHOR_KEY, NAV_SUPERVISOR_KEY, SESSION_KEY
 from accounts.models import Agency, Membership
 from accounts.services import membership_join_by_email_domain
 
@@ -32,3 +32,4 @@ def remember_agency_timezone(sender, request, user, **kwargs) -> None:
     request.session[NAV_SUPERVISOR_KEY] = Membership.objects.filter(
         user=user, role=Membership.Role.SUPERVISOR
     ).exists()
+    request.session[NAV_AUTHOR_KEY] = user.is_author

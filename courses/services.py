@@ -230,6 +230,35 @@ def progress_finish(
     )
 
 
+def enrollments_refresh(*, series_id: int, batch: int = 500) -> int:
+    """Recompute the summary of every open enrollment of the series (after its content changed),
+    each under its own row lock, in batches. Returns how many were looked at."""
+    now = timezone.now()
+    seen = 0
+    last_id = 0
+    while True:
+        ids = list(
+            Enrollment.objects.filter(
+                series_id=series_id, completed_at__isnull=True, pk__gt=last_id
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return seen
+        for pk in ids:
+            with transaction.atomic():
+                enrollment = (
+                    Enrollment.objects.select_for_update()
+                    .filter(pk=pk, completed_at__isnull=True)
+                    .first()
+                )
+                if enrollment is not None:
+                    _enrollment_refresh(enrollment, now, module=None)
+        seen += len(ids)
+        last_id = ids[-1]
+
+
 def _enrollment_touch(enrollment: Enrollment, now: datetime) -> None:
     """Move the enrollment's last activity forward; at most once a minute, since video heartbeats
     arrive every few seconds and the minute is all supervisors need."""
@@ -247,7 +276,7 @@ def _enrollment_touch(enrollment: Enrollment, now: datetime) -> None:
 
 
 def _enrollment_refresh(
-    enrollment: Enrollment, now: datetime, *, module: Module
+    enrollment: Enrollment, now: datetime, *, module: Module | None
 ) -> tuple[bool, bool]:
     """Bring the enrollment's summary and module completions up to date after a completion.
 
@@ -277,6 +306,7 @@ def _enrollment_refresh(
     )
     required_by_module: dict[int, list[int]] = {pk: [] for pk in module_ids}
     touched: set[int] = set()
+    has_components = {module_id for _pk, module_id, _required in components}
     for component_id, module_id, required in components:
         if required:
             required_by_module[module_id].append(component_id)
@@ -286,8 +316,13 @@ def _enrollment_refresh(
         module_id
         for module_id, required in required_by_module.items()
         if module_id not in already
-        # A module without required components is done once the learner completes any of it.
-        and (all(pk in completed for pk in required) if required else module_id in touched)
+        # A module without required components is done once the learner completes any of it;
+        # one with nothing in it yet holds nobody back.
+        and (
+            all(pk in completed for pk in required)
+            if required
+            else (module_id in touched or module_id not in has_components)
+        )
     ]
     ModuleCompletion.objects.bulk_create(
         [
@@ -324,4 +359,4 @@ def _enrollment_refresh(
             fields += ["completed_at", "completed_version"]
             series_completed = True
     enrollment.save(update_fields=fields)
-    return module.id in newly_done, series_completed
+    return module is not None and module.id in newly_done, series_completed

@@ -18,6 +18,7 @@ urlpatterns = [
     path("toolkit/", include("toolkit.urls")),
     path("agency/", include("supervision.urls")),
     path("reminders/", include("reminders.urls")),
+    path("studio/", include("studio.urls")),
     path("admin/", admin.site.urls),
 ]
 

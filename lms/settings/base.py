@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "courses",
     "supervision",
     "reminders",
+    "studio",
 ]
 
 MIDDLEWARE = [
@@ -209,6 +210,8 @@ LMS_REFRESHER_OPENS_DAYS_BEFORE = 60  # a recurring assignment's next cycle open
 # The dashboard's figures are kept this long per agency (learners' progress shows within it).
 LMS_DASHBOARD_CACHE_SECONDS = env.int("LMS_DASHBOARD_CACHE_SECONDS", default=60)
 LMS_BASE_URL = env.str("LMS_BASE_URL", default="http://127.0.0.1:8000")  # links in emails
+# The toolkit's daily link check waits this long to connect, and for each answer (per request).
+LMS_LINK_CHECK_TIMEOUT_SECONDS = env.float("LMS_LINK_CHECK_TIMEOUT_SECONDS", default=10.0)
 # Supervisors (and later authors) must turn on MFA to reach their pages; off in the embedded demo.
 LMS_REQUIRE_MFA = env.bool("LMS_REQUIRE_MFA", default=not DEBUG)
 

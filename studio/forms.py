@@ -1,0 +1,153 @@
+"""Studio forms: they parse and label; the rules are in ``studio.services``."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import Component, Module, Series
+from toolkit.models import Resource
+
+
+class LinesField(forms.CharField):
+    """A list of strings edited as one line each."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class SeriesForm(forms.ModelForm):
+    topics = LinesField(label=_("Topics covered"), required=False, help_text=_("One a line."))
+
+    class Meta:
+        model = Series
+        fields = ["title", "slug", "provider", "summary", "topics", "credit_hours"]
+        help_texts = {"slug": _("Part of the web address. Leave empty to make one from the title.")}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data.get("slug") or ""
+        if not slug and self.instance.pk:
+            return self.instance.slug  # a series keeps its address unless given a new one
+        return slug
+
+
+class ModuleForm(forms.ModelForm):
+    objectives = LinesField(
+        label=_("Learning objectives"), required=False, help_text=_("One a line.")
+    )
+    topics = LinesField(label=_("Topics"), required=False, help_text=_("One a line."))
+    prerequisites = forms.ModelMultipleChoiceField(
+        queryset=Module.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Builds on"),
+        help_text=_("Learners complete these modules first."),
+    )
+
+    class Meta:
+        model = Module
+        fields = [
+            "title",
+            "slug",
+            "summary",
+            "objectives",
+            "topics",
+            "estimated_minutes",
+            "content_advisory",
+            "prerequisites",
+        ]
+        help_texts = {"slug": _("Leave empty to make one from the title.")}
+
+    def __init__(self, *args, series: Series, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        others = series.modules.filter(archived_at__isnull=True).order_by("position")
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        self.fields["prerequisites"].queryset = others
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data.get("slug") or ""
+        return slug or (self.instance.slug if self.instance.pk else "")
+
+
+# Which fields each kind of component has, beyond the common ones.
+KIND_FIELDS: dict[str, list[str]] = {
+    Component.Kind.VIDEO: ["video_file", "duration_seconds", "completion_threshold"],
+    Component.Kind.DOCUMENT: ["body"],
+    Component.Kind.RESOURCE: ["resource"],
+    Component.Kind.QUIZ: ["pass_mark", "max_attempts", "shuffle"],
+    Component.Kind.SURVEY: ["anonymous"],
+    Component.Kind.CERTIFICATE: ["certificate_title", "certificate_signatory"],
+}
+COMMON_FIELDS = ["title", "slug", "description", "required"]
+
+
+class ComponentForm(forms.ModelForm):
+    class Meta:
+        model = Component
+        fields = [*COMMON_FIELDS, *{f for fields in KIND_FIELDS.values() for f in fields}]
+        help_texts = {"slug": _("Leave empty to make one from the title.")}
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, kind: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        wanted = [*COMMON_FIELDS, *KIND_FIELDS[kind]]
+        for name in list(self.fields):
+            if name not in wanted:
+                del self.fields[name]
+        self.fields["slug"].required = False
+        if kind == Component.Kind.CERTIFICATE:
+            del self.fields["required"]  # never required: it marks a place
+        if "resource" in self.fields:
+            self.fields["resource"].queryset = Resource.objects.filter(is_active=True).order_by(
+                "title"
+            )
+            self.fields["resource"].required = True
+        if kind == Component.Kind.QUIZ:
+            self.fields["pass_mark"].required = True
+            self.fields["pass_mark"].initial = 80
+        if kind == Component.Kind.VIDEO:
+            self.fields["duration_seconds"].required = True
+            self.fields["video_file"].required = not self.instance.video_file
+            self.fields["video_file"].widget.attrs["accept"] = "video/webm,video/mp4"
+        if kind == Component.Kind.DOCUMENT:
+            self.fields["body"].widget.attrs["rows"] = 12
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data.get("slug") or ""
+        return slug or (self.instance.slug if self.instance.pk else "")
+
+    def _post_clean(self) -> None:
+        # The kind decides which model rules apply; set it before the model's clean() runs.
+        self.instance.kind = self.kind
+        if self.kind == Component.Kind.CERTIFICATE:
+            self.instance.required = False
+        if not self.instance.slug:
+            self.instance.slug = "pending"  # made from the title by the service
+        super()._post_clean()
+
+    def data_for_service(self) -> dict:
+        data = dict(self.cleaned_data)
+        if self.kind == Component.Kind.CERTIFICATE:
+            data["required"] = False
+        return data
+
+
+class MoveForm(forms.Form):
+    direction = forms.ChoiceField(choices=[("up", "up"), ("down", "down")])
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Series.Status.choices)

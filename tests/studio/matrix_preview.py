@@ -1,0 +1,3 @@
+"""Matrix rows of the studio preview pages (see tests/studio/matrix.py)."""
+
+MATRIX: dict = {}
