@@ -20,6 +20,7 @@ class Resource(models.Model):
     class LinkStatus(models.TextChoices):
         UNCHECKED = "unchecked", _("Not checked yet")
         OK = "ok", _("Working")
+        REDIRECTED = "redirected", _("Working, redirected")
         BROKEN = "broken", _("Broken")
 
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
@@ -36,6 +37,19 @@ class Resource(models.Model):
         _("link status"), max_length=20, choices=LinkStatus.choices, default=LinkStatus.UNCHECKED
     )
     link_checked_at = models.DateTimeField(_("link checked at"), null=True, blank=True)
+    link_http_status = models.PositiveSmallIntegerField(
+        _("link HTTP status"),
+        null=True,
+        blank=True,
+        help_text=_("The status of the last answer; empty when the server never answered."),
+    )
+    link_final_url = models.URLField(
+        _("link final URL"),
+        max_length=2000,
+        blank=True,
+        help_text=_("Where the link's redirects end; empty when it was not redirected."),
+    )
+    link_error = models.CharField(_("link error"), max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -59,6 +73,10 @@ class Resource(models.Model):
                     ]
                 ),
                 name="resource_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(link_status__in=["unchecked", "ok", "redirected", "broken"]),
+                name="resource_link_status_valid",
             ),
         ]
 

@@ -1,6 +1,6 @@
 """Reads of the toolkit."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from toolkit.models import Resource
 
@@ -19,3 +19,10 @@ def resources_listed(
             Q(title__icontains=word) | Q(description__icontains=word) | Q(source__icontains=word)
         )
     return resources.order_by("folder", "category", "title")
+
+
+def broken_links() -> QuerySet[Resource]:
+    """Listed resources whose link was found broken, the most recently checked first."""
+    return Resource.objects.filter(is_active=True, link_status=Resource.LinkStatus.BROKEN).order_by(
+        F("link_checked_at").desc(nulls_last=True), "title", "pk"
+    )
