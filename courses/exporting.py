@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Prefetch
 
 from courses.importing import FORMAT
-from courses.models import Component, Module, Series
+from courses.models import Choice, Component, Module, Question, Series
 
 
 class ExportRefused(Exception):
@@ -28,12 +28,26 @@ def series_export(*, series: Series) -> dict[str, Any]:
     Importing the result where the same toolkit resources and video files exist, then exporting
     again, gives an equal document. Refuses a module whose prerequisite belongs to another series.
     """
-    modules = series.modules.order_by("position").prefetch_related(
-        Prefetch("prerequisites", queryset=Module.objects.order_by("position", "slug")),
-        Prefetch(
-            "components",
-            queryset=Component.objects.select_related("resource").order_by("position"),
-        ),
+    modules = (
+        series.modules.filter(archived_at__isnull=True)
+        .order_by("position")
+        .prefetch_related(
+            Prefetch("prerequisites", queryset=Module.objects.order_by("position", "slug")),
+            Prefetch(
+                "components",
+                queryset=Component.objects.filter(archived_at__isnull=True)
+                .select_related("resource")
+                .prefetch_related(
+                    Prefetch(
+                        "questions",
+                        queryset=Question.objects.order_by("position").prefetch_related(
+                            Prefetch("choices", queryset=Choice.objects.order_by("position"))
+                        ),
+                    )
+                )
+                .order_by("position"),
+            ),
+        )
     )
     return {
         "format": FORMAT,
@@ -95,4 +109,24 @@ def _component(component: Component) -> dict[str, Any]:
         "duration_seconds": component.duration_seconds,
         "completion_threshold": component.completion_threshold,
         "resource": component.resource.slug if component.resource else None,
+        "pass_mark": component.pass_mark,
+        "max_attempts": component.max_attempts,
+        "shuffle": component.shuffle,
+        "anonymous": component.anonymous,
+        "certificate_title": component.certificate_title,
+        "certificate_signatory": component.certificate_signatory,
+        "questions": [_question(q) for q in component.questions.all()],
+    }
+
+
+def _question(question: Question) -> dict[str, Any]:
+    return {
+        "slug": question.slug,
+        "kind": question.kind,
+        "text": question.text,
+        "explanation": question.explanation,
+        "required": question.required,
+        "choices": [
+            {"text": choice.text, "correct": choice.is_correct} for choice in question.choices.all()
+        ],
     }

@@ -15,7 +15,15 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from courses.models import Component, Module, Series
+from courses.models import (
+    Choice,
+    Component,
+    Module,
+    Question,
+    QuizAnswer,
+    Series,
+    SurveyAnswer,
+)
 from toolkit.models import Resource
 
 FORMAT = 1
@@ -126,6 +134,7 @@ def validate(document: Any) -> dict:
                 duration = _require(component, "duration_seconds", int, cwhere)
                 if duration <= 0:
                     raise ImportRefused(f"{cwhere}.duration_seconds: expected a positive number")
+            _validate_assessment(component, kind, cwhere)
     for i, module in enumerate(modules):
         for prerequisite in _string_list(module, "prerequisites", f"series.modules[{i}]"):
             if prerequisite not in module_slugs or prerequisite == module["slug"]:
@@ -134,6 +143,65 @@ def validate(document: Any) -> dict:
                     "of this series"
                 )
     return series
+
+
+def _validate_assessment(component: dict, kind: str, where: str) -> None:
+    """Quiz, survey and certificate settings, and the questions of quizzes and surveys."""
+    for key in ("max_attempts", "pass_mark"):
+        value = _optional(component, key, int, where, nullable=True)
+        if value is not None and value < 0:
+            raise ImportRefused(f"{where}.{key}: expected a whole number ≥ 0")
+    for key in ("shuffle", "anonymous"):
+        _optional(component, key, bool, where)
+    for key in ("certificate_title", "certificate_signatory"):
+        _optional(component, key, str, where)
+    if kind == Component.Kind.QUIZ:
+        mark = _require(component, "pass_mark", int, where)
+        if not 1 <= mark <= 100:
+            raise ImportRefused(f"{where}.pass_mark: expected a percentage from 1 to 100")
+    if kind == Component.Kind.CERTIFICATE and component.get("required", False):
+        raise ImportRefused(f"{where}.required: a certificate is never required")
+    questions = component.get("questions", [])
+    if not isinstance(questions, list):
+        raise ImportRefused(f"{where}.questions: expected a list")
+    if questions and kind not in (Component.Kind.QUIZ, Component.Kind.SURVEY):
+        raise ImportRefused(f"{where}.questions: only quizzes and surveys have questions")
+    allowed = Question.QUIZ_KINDS if kind == Component.Kind.QUIZ else Question.SURVEY_KINDS
+    slugs: set[str] = set()
+    for k, question in enumerate(questions):
+        qwhere = f"{where}.questions[{k}]"
+        if not isinstance(question, dict):
+            raise ImportRefused(f"{qwhere}: expected an object")
+        slug = _require(question, "slug", str, qwhere)
+        if slug in slugs:
+            raise ImportRefused(f"{qwhere}.slug: “{slug}” appears twice in the component")
+        slugs.add(slug)
+        qkind = _require(question, "kind", str, qwhere)
+        if qkind not in allowed:
+            raise ImportRefused(f"{qwhere}.kind: expected one of {', '.join(allowed)}")
+        if not _require(question, "text", str, qwhere).strip():
+            raise ImportRefused(f"{qwhere}.text: empty")
+        _optional(question, "explanation", str, qwhere)
+        _optional(question, "required", bool, qwhere)
+        choices = question.get("choices", [])
+        if not isinstance(choices, list):
+            raise ImportRefused(f"{qwhere}.choices: expected a list")
+        for c, choice in enumerate(choices):
+            if not isinstance(choice, dict):
+                raise ImportRefused(f"{qwhere}.choices[{c}]: expected an object")
+            _require(choice, "text", str, f"{qwhere}.choices[{c}]")
+            _optional(choice, "correct", bool, f"{qwhere}.choices[{c}]")
+        has_choices = qkind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE)
+        if has_choices and len(choices) < 2:
+            raise ImportRefused(f"{qwhere}.choices: a choice question needs at least two")
+        if not has_choices and choices:
+            raise ImportRefused(f"{qwhere}.choices: a {qkind} question has no choices")
+        if kind == Component.Kind.QUIZ:
+            correct = sum(1 for choice in choices if choice.get("correct"))
+            if qkind == Question.Kind.SINGLE and correct != 1:
+                raise ImportRefused(f"{qwhere}.choices: a single-choice question needs one correct")
+            if qkind == Question.Kind.MULTIPLE and correct < 1:
+                raise ImportRefused(f"{qwhere}.choices: mark at least one choice correct")
 
 
 def _assign(instance, values: dict[str, Any]) -> bool:
@@ -247,10 +315,85 @@ def _import_components(module: Module, components: list[dict], *, where: str) ->
             "duration_seconds": cdata.get("duration_seconds"),
             "completion_threshold": cdata.get("completion_threshold"),
             "resource": resources.get(cdata.get("resource", "")),
+            "pass_mark": cdata.get("pass_mark"),
+            "max_attempts": cdata.get("max_attempts") or 0,
+            "shuffle": cdata.get("shuffle", False),
+            "anonymous": cdata.get("anonymous", False),
+            "certificate_title": cdata.get("certificate_title", ""),
+            "certificate_signatory": cdata.get("certificate_signatory", ""),
+            "archived_at": None,  # named in the file: live again if an author had removed it
         }
         if cdata["kind"] == Component.Kind.VIDEO:
             values["video_file"] = _video_name(cdata["video_file"])
         if _assign(component, values):
             _save(component, f"{where}.components[{j}]")
+            changed = True
+        changed |= _import_questions(
+            component, cdata.get("questions", []), where=f"{where}.components[{j}]"
+        )
+    return changed
+
+
+def choice_was_picked(choice: Choice) -> bool:
+    """Whether an answer names the choice (answers link choices many-to-many: deleting a choice
+    would silently drop it from those answers)."""
+    return (
+        QuizAnswer.choices.through.objects.filter(choice_id=choice.pk).exists()
+        or SurveyAnswer.choices.through.objects.filter(choice_id=choice.pk).exists()
+    )
+
+
+def _import_questions(component: Component, questions: list[dict], *, where: str) -> bool:
+    """Questions by slug, choices by position. Records are kept: a question or choice learners
+    answered cannot be removed by a file (refused, naming it); the file may reword it."""
+    changed = False
+    existing = {q.slug: q for q in component.questions.prefetch_related("choices")}
+    wanted = {q["slug"] for q in questions}
+    for slug, question in existing.items():
+        if slug not in wanted:
+            if question.quiz_answers.exists() or question.survey_answers.exists():
+                raise ImportRefused(
+                    f"{where}.questions: “{slug}” was answered by learners and cannot be left out"
+                )
+            question.delete()
+            changed = True
+    if any(
+        q.position != k + 1
+        for k, q in enumerate(
+            sorted((existing[s] for s in wanted if s in existing), key=lambda q: q.position)
+        )
+    ) or len(wanted) != len(existing):
+        for question in component.questions.all():
+            question.position += 10_000
+            question.save(update_fields=["position"])
+        existing = {q.slug: q for q in component.questions.prefetch_related("choices")}
+    for k, qdata in enumerate(questions):
+        qwhere = f"{where}.questions[{k}]"
+        question = existing.get(qdata["slug"]) or Question(component=component, slug=qdata["slug"])
+        if _assign(
+            question,
+            {
+                "position": k + 1,
+                "kind": qdata["kind"],
+                "text": qdata["text"],
+                "explanation": qdata.get("explanation", ""),
+                "required": qdata.get("required", True),
+            },
+        ):
+            _save(question, qwhere)
+            changed = True
+        current = list(question.choices.order_by("position")) if question.pk else []
+        for c, cdata in enumerate(qdata.get("choices", [])):
+            choice = current[c] if c < len(current) else Choice(question=question, position=c + 1)
+            if _assign(choice, {"text": cdata["text"], "is_correct": cdata.get("correct", False)}):
+                _save(choice, f"{qwhere}.choices[{c}]")
+                changed = True
+        kept = len(qdata.get("choices", []))
+        for c, extra in enumerate(current[kept:], start=kept):
+            if choice_was_picked(extra):
+                raise ImportRefused(
+                    f"{qwhere}.choices[{c}]: learners picked “{extra.text}”; it cannot be removed"
+                )
+            extra.delete()
             changed = True
     return changed

@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,9 +10,11 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, ManagementUtility, call_command
 from django.db import connections
+from django.utils import timezone
 
 from courses import services
 from courses.exporting import series_export
+from courses.importing import ImportRefused, series_import
 from courses.management.commands.seed_demo import DATA, SERIES_FILES
 from courses.models import Component, Module, Progress, Series
 from tests import factories
@@ -127,6 +130,8 @@ def test_export_writes_every_key_the_importer_reads_in_a_fixed_order(seed):
     assert list(video) == [
         *("slug", "title", "kind", "required", "description", "body", "video_file"),
         *("duration_seconds", "completion_threshold", "resource"),
+        *("pass_mark", "max_attempts", "shuffle", "anonymous"),
+        *("certificate_title", "certificate_signatory", "questions"),
     ]
     assert video["video_file"] == "demo-training-video.webm"
     assert reading["video_file"] == "" and reading["resource"] is None
@@ -369,3 +374,96 @@ def test_a_refused_file_exits_with_status_1_from_the_command_line(
 def test_series_export_is_the_document_the_command_prints(seed):
     """The service and the command agree."""
     assert json.loads(_export(SEED_SLUG)) == series_export(series=seed)
+
+
+def test_quizzes_surveys_and_certificates_round_trip(series, tmp_path):
+    """Questions, choices, pass marks, attempts, shuffle, anonymity and certificate settings
+    survive export → import into an empty database → export, byte for byte."""
+    module = Module.objects.get(slug="understanding")
+    factories.quiz(module, slug="check", position=5, pass_mark=75, max_attempts=3, shuffle=True)
+    factories.survey(module, slug="evaluation", position=6, anonymous=True)
+    factories.ComponentFactory(
+        module=module, slug="certificate", position=7, kind="certificate", required=False,
+        certificate_title="Certificate of completion", certificate_signatory="Coordinator",
+    )  # fmt: skip
+    first = _export(series.slug)
+    document = json.loads(first)
+    quiz = document["series"]["modules"][0]["components"][2]
+    assert (quiz["kind"], quiz["pass_mark"], quiz["max_attempts"], quiz["shuffle"]) == (
+        "quiz", 75, 3, True,
+    )  # fmt: skip
+    assert quiz["questions"][1]["choices"][0] == {"text": "Choice", "correct": True}
+    _wipe()
+    path = tmp_path / "exported.json"
+    path.write_text(first, encoding="utf-8")
+    call_command("import_series", str(path), stdout=io.StringIO())
+    assert _export(series.slug) == first
+
+
+def test_archived_content_is_not_exported(series):
+    """What authors removed is not content any more."""
+    Component.objects.filter(slug="reading").update(archived_at=timezone.now(), position=999_999)
+    document = json.loads(_export(series.slug))
+    slugs = [c["slug"] for m in document["series"]["modules"] for c in m["components"]]
+    assert "reading" not in slugs
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda q: q.pop("pass_mark"), "components[0].pass_mark: missing"),
+        (lambda q: q.update(pass_mark=150), "pass_mark: expected a percentage"),
+        (lambda q: q["questions"][0].update(kind="likert"), "questions[0].kind: expected one of"),
+        (lambda q: q["questions"][0]["choices"].pop(), "at least two"),
+        (
+            lambda q: q["questions"][0]["choices"][1].update(correct=True),
+            "questions[0].choices: a single-choice question needs one correct",
+        ),
+        (lambda q: q["questions"][1].update(slug="q1"), "questions[1].slug: “q1” appears twice"),
+        (lambda q: q["questions"][0].update(text="  "), "questions[0].text: empty"),
+    ],
+)
+def test_bad_quizzes_are_refused_with_the_field_named(change, message):
+    """Each refusal names the field; nothing is created."""
+    quiz = {
+        "slug": "check", "title": "Check", "kind": "quiz", "pass_mark": 80,
+        "questions": [
+            {"slug": "q1", "kind": "single", "text": "Which?",
+             "choices": [{"text": "A", "correct": True}, {"text": "B", "correct": False}]},
+            {"slug": "q2", "kind": "multiple", "text": "Which ones?",
+             "choices": [{"text": "A", "correct": True}, {"text": "B", "correct": True}]},
+        ],
+    }  # fmt: skip
+    change(quiz)
+    document = {
+        "format": 1,
+        "series": {
+            "slug": "bad-quiz", "title": "Bad quiz",
+            "modules": [{"slug": "m", "title": "M", "components": [quiz]}],
+        },
+    }  # fmt: skip
+    with pytest.raises(ImportRefused, match=re.escape(message)):
+        series_import(document)
+    assert not Series.objects.filter(slug="bad-quiz").exists()
+
+
+def test_a_file_cannot_drop_an_answered_question(enrolled_quiz):
+    """Learners' answers point at the question: leaving it out of the file is refused."""
+    _series, document = enrolled_quiz
+    document["series"]["modules"][0]["components"][-1]["questions"].pop(0)
+    with pytest.raises(ImportRefused, match="answered by learners"):
+        series_import(document)
+
+
+@pytest.fixture
+def enrolled_quiz(series, learner):
+    from courses import quizzes
+    from courses import services as course_services
+
+    module = Module.objects.get(slug="understanding")
+    quiz = factories.quiz(module, slug="check", position=5)
+    course_services.enrollment_create(user=learner, series=series)
+    attempt = quizzes.quiz_attempt_start(user=learner, component=quiz)
+    answers = {q.pk: [q.choices.first().pk] for q in quiz.questions.all()}
+    quizzes.quiz_attempt_submit(user=learner, attempt_id=attempt.pk, answers=answers)
+    return series, json.loads(_export(series.slug))
