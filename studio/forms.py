@@ -78,7 +78,8 @@ class ModuleForm(forms.ModelForm):
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data.get("slug") or ""
-        return slug or (self.instance.slug if self.instance.pk else "")
+        slug = slug or (self.instance.slug if self.instance.pk else "")
+        return _slug_free(slug, self.instance.series.modules, self.instance, "module")
 
 
 # Which fields each kind of component has, beyond the common ones.
@@ -91,6 +92,15 @@ KIND_FIELDS: dict[str, list[str]] = {
     Component.Kind.CERTIFICATE: ["certificate_title", "certificate_signatory"],
 }
 COMMON_FIELDS = ["title", "slug", "description", "required"]
+
+
+def _slug_free(slug: str, siblings, instance, what: str) -> str:
+    """The constraint's own check, said in words (the form cannot see the parent field)."""
+    if slug and siblings.filter(slug=slug).exclude(pk=instance.pk).exists():
+        raise forms.ValidationError(
+            _("Another %(what)s here already uses this slug."), params={"what": what}
+        )
+    return slug
 
 
 class ComponentForm(forms.ModelForm):
@@ -127,7 +137,8 @@ class ComponentForm(forms.ModelForm):
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data.get("slug") or ""
-        return slug or (self.instance.slug if self.instance.pk else "")
+        slug = slug or (self.instance.slug if self.instance.pk else "")
+        return _slug_free(slug, self.instance.module.components, self.instance, "component")
 
     def _post_clean(self) -> None:
         # The kind decides which model rules apply; set it before the model's clean() runs.
