@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Component, Module, Series
@@ -121,9 +122,10 @@ class ComponentForm(forms.ModelForm):
         if kind == Component.Kind.CERTIFICATE:
             del self.fields["required"]  # never required: it marks a place
         if "resource" in self.fields:
-            self.fields["resource"].queryset = Resource.objects.filter(is_active=True).order_by(
-                "title"
-            )
+            # Listed resources, and the one the component already uses even if since retired.
+            self.fields["resource"].queryset = Resource.objects.filter(
+                Q(is_active=True) | Q(pk=self.instance.resource_id)
+            ).order_by("title")
             self.fields["resource"].required = True
         if kind == Component.Kind.QUIZ:
             self.fields["pass_mark"].required = True
