@@ -1,3 +1,13 @@
-"""Studio URLs for stats (filled in by its own change)."""
+"""Studio URLs for the nameless statistics of a component."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from studio import views_stats
+
+urlpatterns = [
+    path(
+        "components/<int:component_id>/stats/",
+        views_stats.component_stats,
+        name="component-stats",
+    ),
+]

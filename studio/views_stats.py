@@ -1,0 +1,113 @@
+"""The author's statistics page of a component: aggregate figures, never a name."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from courses.models import Question
+from studio import selectors_stats as stats
+from studio.views import _get_component, author_required
+
+
+def duration_text(value: timedelta) -> str:
+    """A median time as an author reads it: “45 s”, “12 min”, “2 h 5 min”, “3 days 4 h”."""
+    seconds = round(value.total_seconds())
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    unit = "day" if days == 1 else "days"
+    return f"{days} {unit} {hours} h" if hours else f"{days} {unit}"
+
+
+def _bands_chart(quiz: stats.QuizFigures) -> dict:
+    """Geometry of the score-band bar chart, drawn as SVG on the server (no script)."""
+    width, height, top, bottom = 400, 150, 18, 22
+    step = width / len(quiz.bands)
+    peak = quiz.peak_band or 1
+    bars = []
+    for i, band in enumerate(quiz.bands):
+        bar_height = (height - top - bottom) * band.attempts / peak
+        bars.append(
+            {
+                "x": f"{i * step + 3:.1f}",
+                "y": f"{height - bottom - bar_height:.1f}",
+                "width": f"{step - 6:.1f}",
+                "height": f"{bar_height:.1f}",
+                "middle": f"{i * step + step / 2:.1f}",
+                "count_y": f"{height - bottom - bar_height - 4:.1f}",
+                "band": band,
+            }
+        )
+    return {
+        "width": width,
+        "height": height,
+        "axis_y": height - bottom,
+        "label_y": height - 6,
+        "bars": bars,
+    }
+
+
+@require_GET
+@author_required
+def component_stats(request: HttpRequest, component_id: int) -> HttpResponse:
+    component = _get_component(component_id)
+    if "question" in request.GET:
+        return _text_answers(request, component)
+    figures = stats.component_stats(component=component)
+    progress = figures.progress
+    return render(
+        request,
+        "studio/stats/component.html",
+        {
+            "series": component.module.series,
+            "component": component,
+            "heading": f"Statistics: {component.title}",
+            "stats": figures,
+            "progress": progress,
+            # A zero median (completed on opening) is a figure too: not “no completion”.
+            "median_text": "" if progress.median is None else duration_text(progress.median),
+            "quiz": figures.quiz,
+            "survey": figures.survey,
+            "chart": _bands_chart(figures.quiz) if figures.quiz else None,
+            "threshold": stats.SUPPRESS_BELOW,
+        },
+    )
+
+
+def _text_answers(request: HttpRequest, component) -> HttpResponse:
+    """Every answer to one free-text question of a survey, a page at a time."""
+    try:
+        question_id = int(request.GET["question"])
+    except ValueError as exc:
+        raise Http404("No such question.") from exc
+    question = Question.objects.filter(
+        pk=question_id, component=component, kind=Question.Kind.TEXT
+    ).first()
+    if question is None:
+        raise Http404("No such question.")
+    responses, page = stats.survey_text_page(
+        component=component, question=question, page=request.GET.get("page")
+    )
+    return render(
+        request,
+        "studio/stats/answers.html",
+        {
+            "series": component.module.series,
+            "component": component,
+            "question": question,
+            "heading": f"Answers: {component.title}",
+            "responses": responses,
+            "page": page,
+            "threshold": stats.SUPPRESS_BELOW,
+        },
+    )
