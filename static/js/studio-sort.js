@@ -7,14 +7,27 @@
     if (csrf) event.detail.headers["X-CSRFToken"] = csrf.value;
   });
   const status = document.getElementById("order-status");
+  // Only the item's own controls, not those of a list nested in it (components in a module).
+  function own(item, selector) {
+    return Array.from(item.querySelectorAll(selector)).filter(function (el) {
+      return el.closest("[data-sort-item]") === item;
+    });
+  }
   function renumber(list) {
-    let n = 0;
-    for (const item of list.children) {
-      if (!item.matches("[data-sort-item]")) continue;
-      n += 1;
-      const label = item.querySelector("[data-position]");
-      if (label) label.textContent = String(n);
-    }
+    const items = Array.from(list.children).filter(function (el) {
+      return el.matches("[data-sort-item]");
+    });
+    items.forEach(function (item, index) {
+      own(item, "[data-position]").forEach(function (label) {
+        label.textContent = String(index + 1);
+      });
+      own(item, "button[name=direction][value=up]").forEach(function (button) {
+        button.disabled = index === 0;
+      });
+      own(item, "button[name=direction][value=down]").forEach(function (button) {
+        button.disabled = index === items.length - 1;
+      });
+    });
   }
   document.querySelectorAll("[data-sortable]").forEach(function (list) {
     Sortable.create(list, {
