@@ -291,7 +291,8 @@ def component_new(request: HttpRequest, module_id: int) -> HttpResponse:
         request,
         "studio/component_form.html",
         {"form": form, "series": module.series, "module": module, "kind": kind,
-         "kind_label": Component.Kind(kind).label},
+         "kind_label": Component.Kind(kind).label,
+         "heading": f"New {Component.Kind(kind).label.lower()}"},
     )  # fmt: skip
 
 
@@ -315,7 +316,8 @@ def component_edit(request: HttpRequest, component_id: int) -> HttpResponse:
         request,
         "studio/component_form.html",
         {"form": form, "series": module.series, "module": module, "component": component,
-         "kind": component.kind, "kind_label": component.get_kind_display()},
+         "kind": component.kind, "kind_label": component.get_kind_display(),
+         "heading": f"Edit {component.get_kind_display().lower()}: {component.title}"},
     )  # fmt: skip
 
 
