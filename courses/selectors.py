@@ -117,9 +117,10 @@ class Outline:
         return fallback
 
 
-def series_outline(*, user: User, series: Series) -> Outline:
-    """Everything the series, module and component pages need, in a fixed number of queries."""
-    modules = list(
+def live_modules(series: Series) -> list[Module]:
+    """The series' modules as learners meet them: in order, with their live components and
+    prerequisites; archived ones left out. Three queries."""
+    return list(
         Module.objects.filter(series=series, archived_at__isnull=True)
         .order_by("position")
         .prefetch_related(
@@ -135,6 +136,11 @@ def series_outline(*, user: User, series: Series) -> Outline:
             ),
         )
     )
+
+
+def series_outline(*, user: User, series: Series) -> Outline:
+    """Everything the series, module and component pages need, in a fixed number of queries."""
+    modules = live_modules(series)
     for module in modules:
         module.series = series  # links read module.series: reuse the series, not a query each
     enrollment = Enrollment.objects.filter(user=user, series=series).order_by("-cycle").first()

@@ -218,6 +218,29 @@ def _render_component(
     )
 
 
+def _answers_refused(
+    request: HttpRequest,
+    series: Series,
+    outline: Outline,
+    state: ModuleState,
+    component: Component,
+    refusal: quizzes.AnswerRefused,
+    **given,
+) -> HttpResponse:
+    """The quiz or survey again, as the learner filled it in, with a word at each question."""
+    progress = services.progress_start(user=request.user, component=component)
+    return _render_component(
+        request,
+        series,
+        outline,
+        state,
+        component,
+        progress,
+        extra={"errors": refusal.errors, "refusal": str(refusal), **given},
+        status=400,
+    )
+
+
 @require_POST
 def quiz_start(
     request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
@@ -252,17 +275,7 @@ def quiz_submit(
             answers=answers,
         )
     except quizzes.AnswerRefused as refusal:
-        progress = services.progress_start(user=request.user, component=component)
-        return _render_component(
-            request,
-            series,
-            outline,
-            state,
-            component,
-            progress,
-            extra={"errors": refusal.errors, "picked": answers, "refusal": str(refusal)},
-            status=400,
-        )
+        return _answers_refused(request, series, outline, state, component, refusal, picked=answers)
     except services.ProgressRefused as refusal:
         messages.warning(request, str(refusal))
         return redirect(component.get_absolute_url())
@@ -290,17 +303,7 @@ def survey_submit(
     try:
         quizzes.survey_submit(user=request.user, component=component, answers=answers)
     except quizzes.AnswerRefused as refusal:
-        progress = services.progress_start(user=request.user, component=component)
-        return _render_component(
-            request,
-            series,
-            outline,
-            state,
-            component,
-            progress,
-            extra={"errors": refusal.errors, "given": answers, "refusal": str(refusal)},
-            status=400,
-        )
+        return _answers_refused(request, series, outline, state, component, refusal, given=answers)
     except services.ProgressRefused as refusal:
         messages.warning(request, str(refusal))
         return redirect(component.get_absolute_url())

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import mimetypes
 
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.backends.django import Template
@@ -20,7 +19,8 @@ from django.views.decorators.http import require_GET
 
 from courses import quiz_views
 from courses.models import Component, Module, Progress, Series
-from courses.selectors import ModuleState, Outline
+from courses.selectors import ModuleState, Outline, live_modules
+from courses.views import _get_component, _get_module_state
 from lms.http import ranged_file_response
 from studio.views import author_required
 
@@ -35,22 +35,7 @@ def preview_outline(*, series: Series) -> Outline:
     ``needs_advisory`` still say what a learner must do first. The series, every module (the
     prerequisites too) and every component carry ``preview_url``. Three queries.
     """
-    modules = list(
-        Module.objects.filter(series=series, archived_at__isnull=True)
-        .order_by("position")
-        .prefetch_related(
-            Prefetch(
-                "components",
-                queryset=Component.objects.filter(archived_at__isnull=True)
-                .select_related("resource")
-                .order_by("position"),
-            ),
-            Prefetch(
-                "prerequisites",
-                queryset=Module.objects.filter(archived_at__isnull=True).order_by("position"),
-            ),
-        )
-    )
+    modules = live_modules(series)
     series.preview_url = reverse("studio:preview-series", kwargs={"series_slug": series.slug})
     states = []
     for module in modules:
@@ -88,20 +73,6 @@ def _module_url(series: Series, module: Module) -> str:
 def _get_series(series_slug: str) -> Series:
     """Any series, whatever its status: authors preview drafts before anyone sees them."""
     return get_object_or_404(Series, slug=series_slug)
-
-
-def _get_module_state(outline: Outline, module_slug: str) -> ModuleState:
-    for state in outline.modules:
-        if state.module.slug == module_slug:
-            return state
-    raise Http404("No such module.")
-
-
-def _get_component(state: ModuleState, component_slug: str) -> Component:
-    for component in state.components:
-        if component.slug == component_slug:
-            return component
-    raise Http404("No such component.")
 
 
 def _render(request: HttpRequest, learner_template: str | Template, context: dict) -> HttpResponse:
