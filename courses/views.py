@@ -1,6 +1,5 @@
 import json
 import logging
-import mimetypes
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -436,12 +435,22 @@ def component_media(
     )
     if not series.enrollments.filter(user=request.user).exists():
         raise Http404("Enrol to watch this video.")
+    return video_response(request, component)
+
+
+# Media is served as one of these types or as a download, never as a page of this site.
+VIDEO_TYPES = {".webm": "video/webm", ".mp4": "video/mp4"}
+
+
+def video_response(request: HttpRequest, component: Component) -> HttpResponse:
+    """The component's video, in ranges, private to the browser that asked."""
     try:
         handle = component.video_file.open("rb")
     except (FileNotFoundError, ValueError) as exc:
         logger.warning("Video file missing for component %s", component.pk)
         raise Http404("The video file is missing.") from exc
-    content_type = mimetypes.guess_type(component.video_file.name)[0] or "video/webm"
+    suffix = "." + component.video_file.name.rsplit(".", 1)[-1].lower()
+    content_type = VIDEO_TYPES.get(suffix, "application/octet-stream")
     response = ranged_file_response(
         request, handle, size=component.video_file.size, content_type=content_type
     )

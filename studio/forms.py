@@ -93,6 +93,7 @@ KIND_FIELDS: dict[str, list[str]] = {
     Component.Kind.CERTIFICATE: ["certificate_title", "certificate_signatory"],
 }
 COMMON_FIELDS = ["title", "slug", "description", "required"]
+VIDEO_SUFFIXES = (".webm", ".mp4")
 
 
 def _slug_free(slug: str, siblings, instance, what: str) -> str:
@@ -141,6 +142,13 @@ class ComponentForm(forms.ModelForm):
         slug = self.cleaned_data.get("slug") or ""
         slug = slug or (self.instance.slug if self.instance.pk else "")
         return _slug_free(slug, self.instance.module.components, self.instance, "component")
+
+    def clean_video_file(self):
+        upload = self.cleaned_data.get("video_file")
+        name = getattr(upload, "name", "") or ""
+        if upload and not name.lower().endswith(VIDEO_SUFFIXES):
+            raise forms.ValidationError(_("Upload the video as a WebM or MP4 file."))
+        return upload
 
     def _post_clean(self) -> None:
         # The kind decides which model rules apply; set it before the model's clean() runs.

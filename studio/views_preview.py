@@ -8,9 +8,8 @@ creates no enrolment, progress, quiz attempt, survey response or advisory acknow
 from __future__ import annotations
 
 import logging
-import mimetypes
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.backends.django import Template
 from django.template.loader import select_template
@@ -20,8 +19,7 @@ from django.views.decorators.http import require_GET
 from courses import quiz_views
 from courses.models import Component, Module, Progress, Series
 from courses.selectors import ModuleState, Outline, live_modules
-from courses.views import _get_component, _get_module_state
-from lms.http import ranged_file_response
+from courses.views import _get_component, _get_module_state, video_response
 from studio.views import author_required
 
 logger = logging.getLogger(__name__)
@@ -171,14 +169,4 @@ def preview_media(
         archived_at__isnull=True,
         module__archived_at__isnull=True,
     )
-    try:
-        handle = component.video_file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        logger.warning("Video file missing for component %s", component.pk)
-        raise Http404("The video file is missing.") from exc
-    content_type = mimetypes.guess_type(component.video_file.name)[0] or "video/webm"
-    response = ranged_file_response(
-        request, handle, size=component.video_file.size, content_type=content_type
-    )
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return video_response(request, component)

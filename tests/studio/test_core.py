@@ -318,3 +318,41 @@ def test_a_survey_answered_anonymously_stays_anonymous(series, learner):
     quizzes.survey_submit(user=learner, component=survey, answers=answers)
     with pytest.raises(services.StudioRefused, match="anonymous"):
         services.component_update(component=survey, anonymous=False)
+
+
+def test_a_video_upload_must_be_webm_or_mp4(author_client, series):
+    """A page or a script is not a video: refused, nothing saved."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    module = series.modules.first()
+    before = Component.objects.count()
+    response = author_client.post(
+        f"/studio/modules/{module.pk}/components/new/",
+        {
+            "kind": "video",
+            "title": "Not a video",
+            "duration_seconds": 10,
+            "video_file": SimpleUploadedFile("page.html", b"<script>alert(1)</script>"),
+        },
+    )
+    assert response.status_code == 200
+    assert b"Upload the video as a WebM or MP4 file." in response.content
+    assert Component.objects.count() == before
+
+
+def test_an_author_uploads_a_video(author_client, series):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    module = series.modules.first()
+    author_client.post(
+        f"/studio/modules/{module.pk}/components/new/",
+        {
+            "kind": "video",
+            "title": "Briefing",
+            "required": "on",
+            "duration_seconds": 12,
+            "video_file": SimpleUploadedFile("briefing.webm", b"\x1aE\xdf\xa3 webm bytes"),
+        },
+    )
+    video = Component.objects.get(title="Briefing")
+    assert video.video_file.name.startswith("videos/briefing") and video.required
