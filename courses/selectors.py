@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
 from courses.models import (
@@ -54,10 +55,20 @@ def _latest_enrollments(*, user: User, series_ids: list[int]) -> dict[int, Enrol
 
 
 def enrollments_for_home(*, user: User) -> list[Enrollment]:
-    """The learner's latest cycle of every series, unfinished and soonest due first."""
+    """The learner's latest cycle of every series, unfinished and soonest due first. A completed
+    cycle of a recurring assignment says when its refresher is due (``refresher_due``)."""
+    from courses.assignments import refresher_due
+
     enrollments = list(
-        Enrollment.objects.filter(user=user, is_current=True).select_related("series")
+        Enrollment.objects.filter(user=user, is_current=True).select_related("series", "assignment")
     )
+    for enrollment in enrollments:
+        months = enrollment.assignment.recurrence_months if enrollment.assignment else None
+        enrollment.refresher_due = (
+            refresher_due(completed_on=timezone.localdate(enrollment.completed_at), months=months)
+            if enrollment.completed_at and months
+            else None
+        )
     enrollments.sort(
         key=lambda e: (e.completed_at is not None, e.due_on is None, e.due_on, e.series.title)
     )

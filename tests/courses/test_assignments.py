@@ -1,5 +1,5 @@
 import zoneinfo
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -167,3 +167,21 @@ def test_whole_agency_assignment_makes_no_query_per_learner(agency, supervisor, 
         statements = [q["sql"] for q in queries.captured_queries]
         counts.append(sum(1 for sql in statements if not sql.startswith("INSERT")))
     assert counts[0] == counts[1], counts
+
+
+def test_home_says_when_a_completed_recurring_assignment_is_due_again(
+    client, agency, learner, series
+):
+    """Between cycles the learner sees the completion and the refresher's due date."""
+    supervisor = factories.supervisor_of(agency)
+    assignment_create(
+        supervisor=supervisor, agency=agency, series=series, today=date(2026, 1, 10),
+        everyone=True, due_in_days=30, recurrence_months=12,
+    )  # fmt: skip
+    Enrollment.objects.filter(user=learner).update(
+        completed_at=datetime(2026, 1, 31, 15, tzinfo=UTC), percent_complete=100
+    )
+    client.force_login(learner)
+    page = client.get("/").content.decode()
+    assert "Completed 31 Jan 2026" in page
+    assert "Refresher due 31 Jan 2027" in page
