@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from toolkit.forms import ToolkitSearchForm
 from toolkit.models import Resource
 
 
@@ -46,24 +47,15 @@ class ResourceForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.fields}
 
 
-class StudioToolkitSearchForm(forms.Form):
+class StudioToolkitSearchForm(ToolkitSearchForm):
+    """The learners' toolkit search, with the link status and retired resources besides."""
+
     STATES = [
         ("", _("All")),
         ("listed", _("Listed")),
         ("retired", _("Retired")),
     ]
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    folder = forms.ChoiceField(
-        label=_("Folder"),
-        required=False,
-        choices=[("", _("All folders")), *Resource.Folder.choices],
-    )
-    category = forms.ChoiceField(
-        label=_("Category"),
-        required=False,
-        choices=[("", _("All categories")), *Resource.Category.choices],
-    )
     link_status = forms.ChoiceField(
         label=_("Link"),
         required=False,

@@ -6,7 +6,6 @@ import json
 from collections.abc import Callable
 from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
@@ -15,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.selectors import has_mfa
+from accounts.access import mfa_setup_redirect
 from courses.models import Component, Module, Series
 from studio import services
 from studio.forms import ComponentForm, ModuleForm, MoveForm, SeriesForm, StatusForm
@@ -29,13 +28,9 @@ def author_required(view: Callable) -> Callable:
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_author:
             raise PermissionDenied("Only course authors can open the studio.")
-        if settings.LMS_REQUIRE_MFA and not has_mfa(request.user):
-            messages.warning(
-                request,
-                "The studio changes what every learner sees: turn on two-factor authentication "
-                "to open it.",
-            )
-            return redirect("mfa_index")
+        why = "The studio's pages change what every learner sees"
+        if (setup := mfa_setup_redirect(request, why=why)) is not None:
+            return setup
         return view(request, *args, **kwargs)
 
     return wrapper

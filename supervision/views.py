@@ -3,7 +3,6 @@ from collections.abc import Callable, Iterator
 from functools import wraps
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -13,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import mfa_setup_redirect
 from accounts.models import Agency
-from accounts.selectors import has_mfa
 from courses.assignments import AssignmentRefused, assignment_create
 from courses.models import Component, Enrollment, ModuleCompletion, Progress, Series
 from reminders.models import Reminder
@@ -49,13 +48,9 @@ def supervisor_required(view: Callable) -> Callable:
         agencies = list(selectors.agencies_for_supervisor(user=request.user))
         if not agencies:
             raise PermissionDenied("Only supervisors can open agency pages.")
-        if settings.LMS_REQUIRE_MFA and not has_mfa(request.user):
-            messages.warning(
-                request,
-                "Supervisor pages hold learners' training records: turn on two-factor "
-                "authentication to open them.",
-            )
-            return redirect("mfa_index")
+        why = "Supervisor pages hold learners' training records"
+        if (setup := mfa_setup_redirect(request, why=why)) is not None:
+            return setup
         slug = request.GET.get("agency") or request.POST.get("agency")
         request.agencies = agencies
         request.agency = next((a for a in agencies if a.slug == slug), agencies[0])

@@ -48,6 +48,8 @@ def test_with_mfa_required_an_author_without_it_is_sent_to_set_it_up(author_clie
     settings.LMS_REQUIRE_MFA = True
     response = author_client.get("/studio/")
     assert response.status_code == 302 and response["Location"] == "/accounts/2fa/"
+    page = author_client.get("/studio/", follow=True).content.decode()
+    assert "turn on two-factor authentication" in page
 
 
 def test_a_refused_post_changes_nothing(client, learner, series):
