@@ -15,7 +15,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import mfa_setup_redirect
 from accounts.models import Agency
 from courses.assignments import AssignmentRefused, assignment_create
-from courses.models import Component, Enrollment, ModuleCompletion, Progress, Series
+from courses.models import (
+    Component,
+    Enrollment,
+    ModuleCompletion,
+    Progress,
+    QuizAttempt,
+    Series,
+)
 from reminders.models import Reminder
 from supervision import selectors, services
 from supervision.forms import AssignmentForm, LearnerFilterForm
@@ -222,12 +229,22 @@ def learner_detail(request: HttpRequest, learner_id: int) -> HttpResponse:
         (m.enrollment_id, m.module_id): m.completed_at
         for m in ModuleCompletion.objects.filter(enrollment__in=enrollments)
     }
+    scores: dict[tuple[int, int], list[QuizAttempt]] = {}
+    for attempt in QuizAttempt.objects.filter(
+        enrollment__in=enrollments, submitted_at__isnull=False
+    ).order_by("number"):
+        scores.setdefault((attempt.enrollment_id, attempt.component_id), []).append(attempt)
     today = selectors.agency_today(agency)
     cycles = []
     for enrollment in enrollments:
         modules: dict[int, dict] = {}
         for component in components:
             if component.module.series_id != enrollment.series_id:
+                continue
+            key = (enrollment.pk, component.pk)
+            # Content an author removed shows only where this learner has a record in it.
+            removed = component.archived_at or component.module.archived_at
+            if removed and key not in progress:
                 continue
             entry = modules.setdefault(
                 component.module_id,
@@ -238,7 +255,12 @@ def learner_detail(request: HttpRequest, learner_id: int) -> HttpResponse:
                 },
             )
             entry["components"].append(
-                {"component": component, "progress": progress.get((enrollment.pk, component.pk))}
+                {
+                    "component": component,
+                    "progress": progress.get(key),
+                    "attempts": scores.get(key, []),
+                    "removed": bool(removed),
+                }
             )
         status = selectors.status_of(enrollment, today)
         cycles.append(

@@ -327,3 +327,32 @@ def test_dashboard_figures_expire(supervisor_client, learner, series, settings):
     Enrollment.objects.filter(pk=enrollment.pk).update(started_at=timezone.now())
     counts = supervisor_client.get("/agency/").context["summaries"][0].counts
     assert counts["in_progress"] == 1 and counts["not_started"] == 0
+
+
+def test_drill_down_shows_quiz_scores_and_hides_removed_content_without_records(
+    supervisor_client, learner, series
+):
+    """Each submitted attempt's score; a removed component shows only where the learner has a
+    record in it."""
+    from courses import quizzes
+    from courses.models import Component
+
+    module = series.modules.get(slug="understanding")
+    quiz = factories.quiz(module, position=9, pass_mark=100)
+    course_services.enrollment_create(user=learner, series=series)
+    wrong = {q.pk: [q.choices.filter(is_correct=False).first().pk] for q in quiz.questions.all()}
+    right = {
+        q.pk: list(q.choices.filter(is_correct=True).values_list("pk", flat=True))
+        for q in quiz.questions.all()
+    }
+    for answers in (wrong, right):
+        attempt = quizzes.quiz_attempt_start(user=learner, component=quiz)
+        quizzes.quiz_attempt_submit(user=learner, attempt_id=attempt.pk, answers=answers)
+    reading = module.components.get(slug="reading")
+    untouched = series.modules.get(slug="first-contact").components.get(slug="checklist")
+    course_services.progress_record(user=learner, component=reading)
+    Component.objects.filter(pk__in=[reading.pk, untouched.pk]).update(archived_at=timezone.now())
+    page = supervisor_client.get(f"/agency/learners/{learner.pk}/").content.decode()
+    assert "Quiz: 0%, 100% (passed)" in page
+    assert f"{reading.title} <span" in page and "since removed from the series" in page
+    assert untouched.title not in page
