@@ -24,7 +24,7 @@ class LinesField(forms.CharField):
 
 
 class SeriesForm(forms.ModelForm):
-    topics = LinesField(label=_("Topics covered"), required=False, help_text=_("One a line."))
+    topics = LinesField(label=_("Topics covered"), required=False, help_text=_("One per line."))
 
     class Meta:
         model = Series
@@ -44,9 +44,9 @@ class SeriesForm(forms.ModelForm):
 
 class ModuleForm(forms.ModelForm):
     objectives = LinesField(
-        label=_("Learning objectives"), required=False, help_text=_("One a line.")
+        label=_("Learning objectives"), required=False, help_text=_("One per line.")
     )
-    topics = LinesField(label=_("Topics"), required=False, help_text=_("One a line."))
+    topics = LinesField(label=_("Topics"), required=False, help_text=_("One per line."))
     prerequisites = forms.ModelMultipleChoiceField(
         queryset=Module.objects.none(),
         required=False,

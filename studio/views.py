@@ -36,6 +36,16 @@ def author_required(view: Callable) -> Callable:
     return wrapper
 
 
+KIND_HINTS = {
+    Component.Kind.VIDEO: "A WebM or MP4 file; complete when enough of it has been watched.",
+    Component.Kind.DOCUMENT: "A reading; complete when the learner marks it read.",
+    Component.Kind.RESOURCE: "A link to a toolkit resource; complete when opened.",
+    Component.Kind.QUIZ: "Choice questions with a pass mark; complete on passing.",
+    Component.Kind.SURVEY: "Agreement, choice and free-text questions, anonymous if you wish.",
+    Component.Kind.CERTIFICATE: "Marks where the series' certificate is issued; never required.",
+}
+
+
 def _get_series(slug: str) -> Series:
     return get_object_or_404(Series, slug=slug)
 
@@ -268,7 +278,11 @@ def component_new(request: HttpRequest, module_id: int) -> HttpResponse:
         return render(
             request,
             "studio/component_kind.html",
-            {"series": module.series, "module": module, "kinds": Component.Kind.choices},
+            {
+                "series": module.series,
+                "module": module,
+                "kinds": [(k, label, KIND_HINTS[k]) for k, label in Component.Kind.choices],
+            },
         )
     form = ComponentForm(
         request.POST or None,

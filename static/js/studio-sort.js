@@ -35,6 +35,11 @@
       draggable: "[data-sort-item]",
       animation: 150,
     });
+    // Sortable's "end" event bubbles: a component list inside a module must not also make
+    // the module list post its (unchanged) order.
+    list.addEventListener("end", function (event) {
+      if (event.target === list) event.stopPropagation();
+    });
     list.addEventListener("htmx:afterRequest", function (event) {
       if (event.target !== list) return;
       if (event.detail.successful) {

@@ -81,12 +81,15 @@ def test_author_builds_reorders_publishes_and_a_learner_passes_the_quiz(
     quiz = Component.objects.get(module__series=series, kind="quiz")
     items = page.locator(f"#module-{reading.module_id} li[data-sort-item]")
     expect(items).to_have_count(2)
+    posted: list[str] = []
+    page.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
     with page.expect_response(re.compile(r"/components/order/$")) as saved:
         page.locator(f"#component-{quiz.pk} .drag-handle").drag_to(
             page.locator(f"#component-{reading.pk} .drag-handle")
         )
     assert saved.value.ok
     expect(page.locator("#order-status")).to_have_text("Order saved.")
+    assert [url for url in posted if url.endswith("/order/")] == [saved.value.url]
     quiz.refresh_from_db()
     reading.refresh_from_db()
     assert (quiz.position, reading.position) == (1, 2)
