@@ -20,14 +20,14 @@ from courses.models import (
     Component,
     Module,
     Question,
-    QuizAnswer,
     Series,
-    SurveyAnswer,
 )
+from courses.quizzes import picked_choice_ids, question_has_answers
 from toolkit.models import Resource
 
 FORMAT = 1
 MEDIA_DIR = Path(__file__).resolve().parent / "data" / "media"
+PARKED = 10_000  # added to positions while renumbering (live positions stay far below it)
 
 
 class ImportRefused(Exception):
@@ -255,12 +255,7 @@ def series_import(document: Any) -> tuple[Series, bool]:
         changed = True
 
     existing_modules = {m.slug: m for m in series.modules.all()} if series.pk else {}
-    # Positions are unique: park the existing ones out of the way before renumbering.
-    wanted_positions = {m["slug"]: i + 1 for i, m in enumerate(data["modules"])}
-    if any(wanted_positions.get(slug) != m.position for slug, m in existing_modules.items()):
-        for module in existing_modules.values():
-            module.position += 10_000
-            module.save(update_fields=["position"])
+    _park(existing_modules, {m["slug"]: i + 1 for i, m in enumerate(data["modules"])})
     modules: dict[str, Module] = {}
     for i, mdata in enumerate(data["modules"]):
         module = existing_modules.get(mdata["slug"]) or Module(series=series, slug=mdata["slug"])
@@ -274,6 +269,7 @@ def series_import(document: Any) -> tuple[Series, bool]:
                 "objectives": mdata.get("objectives", []),
                 "estimated_minutes": mdata.get("estimated_minutes", 0),
                 "content_advisory": mdata.get("content_advisory", ""),
+                "archived_at": None,  # named in the file: live again if an author had removed it
             },
         ):
             _save(module, f"series.modules[{i}]")
@@ -289,14 +285,25 @@ def series_import(document: Any) -> tuple[Series, bool]:
     return series, changed
 
 
+def _park(existing: dict[str, Any], wanted_positions: dict[str, int]) -> None:
+    """Positions are unique per parent: before numbering the rows in the file's order, move the
+    rows it places (and live rows it leaves out) out of the way. Archived rows the file does not
+    name keep their place out of the live order."""
+    rows = [
+        row
+        for slug, row in existing.items()
+        if slug in wanted_positions or getattr(row, "archived_at", None) is None
+    ]
+    if any(wanted_positions.get(row.slug) != row.position for row in rows):
+        for row in rows:
+            row.position += PARKED
+            row.save(update_fields=["position"])
+
+
 def _import_components(module: Module, components: list[dict], *, where: str) -> bool:
     changed = False
     existing = {c.slug: c for c in module.components.all()} if module.pk else {}
-    wanted_positions = {c["slug"]: j + 1 for j, c in enumerate(components)}
-    if any(wanted_positions.get(slug) != c.position for slug, c in existing.items()):
-        for component in existing.values():
-            component.position += 10_000
-            component.save(update_fields=["position"])
+    _park(existing, {c["slug"]: j + 1 for j, c in enumerate(components)})
     resources = {
         r.slug: r
         for r in Resource.objects.filter(
@@ -334,15 +341,6 @@ def _import_components(module: Module, components: list[dict], *, where: str) ->
     return changed
 
 
-def choice_was_picked(choice: Choice) -> bool:
-    """Whether an answer names the choice (answers link choices many-to-many: deleting a choice
-    would silently drop it from those answers)."""
-    return (
-        QuizAnswer.choices.through.objects.filter(choice_id=choice.pk).exists()
-        or SurveyAnswer.choices.through.objects.filter(choice_id=choice.pk).exists()
-    )
-
-
 def _import_questions(component: Component, questions: list[dict], *, where: str) -> bool:
     """Questions by slug, choices by position. Records are kept: a question or choice learners
     answered cannot be removed by a file (refused, naming it); the file may reword it."""
@@ -351,22 +349,14 @@ def _import_questions(component: Component, questions: list[dict], *, where: str
     wanted = {q["slug"] for q in questions}
     for slug, question in existing.items():
         if slug not in wanted:
-            if question.quiz_answers.exists() or question.survey_answers.exists():
+            if question_has_answers(question):
                 raise ImportRefused(
                     f"{where}.questions: “{slug}” was answered by learners and cannot be left out"
                 )
             question.delete()
             changed = True
-    if any(
-        q.position != k + 1
-        for k, q in enumerate(
-            sorted((existing[s] for s in wanted if s in existing), key=lambda q: q.position)
-        )
-    ) or len(wanted) != len(existing):
-        for question in component.questions.all():
-            question.position += 10_000
-            question.save(update_fields=["position"])
-        existing = {q.slug: q for q in component.questions.prefetch_related("choices")}
+    existing = {slug: q for slug, q in existing.items() if slug in wanted}
+    _park(existing, {q["slug"]: k + 1 for k, q in enumerate(questions)})
     for k, qdata in enumerate(questions):
         qwhere = f"{where}.questions[{k}]"
         question = existing.get(qdata["slug"]) or Question(component=component, slug=qdata["slug"])
@@ -389,8 +379,9 @@ def _import_questions(component: Component, questions: list[dict], *, where: str
                 _save(choice, f"{qwhere}.choices[{c}]")
                 changed = True
         kept = len(qdata.get("choices", []))
+        picked = picked_choice_ids(question) if current[kept:] else set()
         for c, extra in enumerate(current[kept:], start=kept):
-            if choice_was_picked(extra):
+            if extra.pk in picked:
                 raise ImportRefused(
                     f"{qwhere}.choices[{c}]: learners picked “{extra.text}”; it cannot be removed"
                 )

@@ -50,6 +50,31 @@ class QuizState:
         return not self.passed and self.open_attempt is None and self.attempts_left != 0
 
 
+# Learners' answers are records: a question answered, or a choice picked (answers link choices
+# many-to-many, so deleting a choice would silently drop it from them), must not be deleted.
+def question_has_answers(question: Question) -> bool:
+    """Whether any learner answered the question, in a quiz attempt or a survey response."""
+    return (
+        QuizAnswer.objects.filter(question=question).exists()
+        or SurveyAnswer.objects.filter(question=question).exists()
+    )
+
+
+def picked_choice_ids(question: Question) -> set[int]:
+    """The question's choices that some learner's answer picked."""
+    ids = set(
+        QuizAnswer.choices.through.objects.filter(choice__question=question).values_list(
+            "choice_id", flat=True
+        )
+    )
+    ids.update(
+        SurveyAnswer.choices.through.objects.filter(choice__question=question).values_list(
+            "choice_id", flat=True
+        )
+    )
+    return ids
+
+
 def _questions(component: Component) -> list[Question]:
     return list(component.questions.prefetch_related("choices").order_by("position"))
 

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, ProtectedError
 
-from courses.models import Choice, Component, Question, QuizAnswer, SurveyAnswer
+from courses.models import Choice, Component, Question
+from courses.quizzes import picked_choice_ids, question_has_answers
 from studio.services import (
     ARCHIVED_POSITION,
     StudioRefused,
@@ -57,28 +58,6 @@ class ChoiceInput:
     text: str
     is_correct: bool = False
     pk: int | None = None
-
-
-def question_has_answers(question: Question) -> bool:
-    return (
-        QuizAnswer.objects.filter(question=question).exists()
-        or SurveyAnswer.objects.filter(question=question).exists()
-    )
-
-
-def picked_choice_ids(question: Question) -> set[int]:
-    """The question's choices that some learner's answer picked."""
-    ids = set(
-        QuizAnswer.choices.through.objects.filter(choice__question=question).values_list(
-            "choice_id", flat=True
-        )
-    )
-    ids.update(
-        SurveyAnswer.choices.through.objects.filter(choice__question=question).values_list(
-            "choice_id", flat=True
-        )
-    )
-    return ids
 
 
 def _component_for_update(component_id: int) -> Component:

@@ -467,3 +467,22 @@ def enrolled_quiz(series, learner):
     answers = {q.pk: [q.choices.first().pk] for q in quiz.questions.all()}
     quizzes.quiz_attempt_submit(user=learner, attempt_id=attempt.pk, answers=answers)
     return series, json.loads(_export(series.slug))
+
+
+def test_reimport_leaves_archived_content_where_it_is(series):
+    """An archived component the file does not name keeps its place out of the live order,
+    however often the series is imported; one the file names is live again."""
+    from studio.services import ARCHIVED_POSITION
+
+    document = json.loads(_export(series.slug))
+    reading = Component.objects.get(slug="reading")
+    parked = ARCHIVED_POSITION + reading.pk
+    Component.objects.filter(pk=reading.pk).update(archived_at=timezone.now(), position=parked)
+    without = json.loads(_export(series.slug))
+    for _ in range(3):
+        series_import(without)
+    reading.refresh_from_db()
+    assert (reading.position, reading.archived_at is not None) == (parked, True)
+    series_import(document)  # names the reading again
+    reading.refresh_from_db()
+    assert reading.archived_at is None and reading.position == 2
