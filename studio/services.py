@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.db.models import F, Max, Model, QuerySet
+from django.db.models import F, Model, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -27,12 +27,8 @@ from courses.models import (
     Series,
     SurveyResponse,
 )
-
-ARCHIVED_POSITION = 1_000_000  # archived rows sit at this + their id: out of the live order
-
-
-class StudioRefused(Exception):
-    """The change cannot be made; the message says why, for the author."""
+from studio.errors import StudioRefused
+from studio.ordering import ARCHIVED_POSITION, move, next_position, renumber, reorder
 
 
 def unique_slug(text: str, taken: QuerySet, *, field: str = "slug", fallback: str = "item") -> str:
@@ -59,7 +55,7 @@ def _refresh_learners(series_id: int) -> None:
     refresh_series_enrollments.delay_on_commit(series_id)
 
 
-def _save(instance: Model) -> Model:
+def save_valid(instance: Model) -> Model:
     instance.full_clean()
     instance.save()
     return instance
@@ -69,7 +65,7 @@ def _save(instance: Model) -> Model:
 def series_create(*, title: str, **fields) -> Series:
     """A new draft series; the slug comes from the title when none is given."""
     slug = fields.pop("slug", "") or unique_slug(title, Series.objects.all(), fallback="series")
-    return _save(Series(title=title, slug=slug, status=Series.Status.DRAFT, **fields))
+    return save_valid(Series(title=title, slug=slug, status=Series.Status.DRAFT, **fields))
 
 
 @transaction.atomic
@@ -92,12 +88,6 @@ def series_set_status(*, series: Series, status: str) -> Series:
     return series
 
 
-def _next_position(queryset: QuerySet) -> int:
-    return (
-        queryset.filter(position__lt=ARCHIVED_POSITION).aggregate(m=Max("position"))["m"] or 0
-    ) + 1
-
-
 @transaction.atomic
 def module_create(
     *, series: Series, title: str, prerequisites: Sequence[Module] = (), **fields
@@ -105,12 +95,12 @@ def module_create(
     """A module at the end of the series. Learners part-way through will need it too."""
     Series.objects.select_for_update().get(pk=series.pk)  # one writer of positions at a time
     slug = fields.pop("slug", "") or unique_slug(title, series.modules.all(), fallback="module")
-    module = _save(
+    module = save_valid(
         Module(
             series=series,
             title=title,
             slug=slug,
-            position=_next_position(series.modules.all()),
+            position=next_position(series.modules.all()),
             **fields,
         )
     )
@@ -126,7 +116,7 @@ def module_update(
 ) -> Module:
     for name, value in fields.items():
         setattr(module, name, value)
-    _save(module)
+    save_valid(module)
     if prerequisites is not None:
         wanted = {m.pk for m in prerequisites}
         if any(m.series_id != module.series_id or m.pk == module.pk for m in prerequisites):
@@ -157,47 +147,18 @@ def _creates_cycle(module: Module, wanted: set[int]) -> bool:
     return False
 
 
-def _renumber(rows: list, ordered_ids: Sequence[int]) -> None:
-    """Give ``rows`` the positions 1..n in ``ordered_ids`` order, past the unique constraint."""
-    by_id = {row.pk: row for row in rows}
-    model = type(rows[0])
-    # Park every row out of the way first: positions are unique per parent.
-    model.objects.filter(pk__in=by_id).update(position=F("position") + ARCHIVED_POSITION * 2)
-    for position, pk in enumerate(ordered_ids, start=1):
-        model.objects.filter(pk=pk).update(position=position)
-
-
-def _reorder(live: QuerySet, ordered_ids: Sequence[int]) -> None:
-    rows = list(live.select_for_update().order_by("position"))
-    if sorted(int(pk) for pk in ordered_ids) != sorted(row.pk for row in rows):
-        raise StudioRefused("The order sent does not match the current items: reload the page.")
-    _renumber(rows, [int(pk) for pk in ordered_ids])
-
-
-def _move(live: QuerySet, item_id: int, direction: str) -> None:
-    rows = list(live.select_for_update().order_by("position"))
-    ids = [row.pk for row in rows]
-    index = ids.index(item_id)
-    target = index - 1 if direction == "up" else index + 1
-    if direction not in ("up", "down"):
-        raise StudioRefused("Move up or down.")
-    if 0 <= target < len(ids):
-        ids[index], ids[target] = ids[target], ids[index]
-        _renumber(rows, ids)
-
-
 @transaction.atomic
 def modules_reorder(*, series: Series, ordered_ids: Sequence[int]) -> None:
     """Put the series' live modules in this order (every one of them, each once)."""
-    _reorder(series.modules.filter(archived_at__isnull=True), ordered_ids)
+    reorder(series.modules.filter(archived_at__isnull=True), ordered_ids)
 
 
 @transaction.atomic
 def module_move(*, module: Module, direction: str) -> None:
-    _move(module.series.modules.filter(archived_at__isnull=True), module.pk, direction)
+    move(module.series.modules.filter(archived_at__isnull=True), module.pk, direction)
 
 
-def _module_has_records(module: Module) -> bool:
+def module_has_records(module: Module) -> bool:
     return (
         ModuleCompletion.objects.filter(module=module).exists()
         or Progress.objects.filter(component__module=module).exists()
@@ -210,7 +171,7 @@ def module_remove(*, module: Module) -> str:
     """Delete an untouched module; archive one learners worked in. Returns "deleted" or
     "archived". The modules after it move up."""
     series = Series.objects.select_for_update().get(pk=module.series_id)
-    if _module_has_records(module):
+    if module_has_records(module):
         Module.objects.filter(pk=module.pk).update(
             archived_at=timezone.now(), position=ARCHIVED_POSITION + module.pk
         )
@@ -224,7 +185,7 @@ def module_remove(*, module: Module) -> str:
         outcome = "deleted"
     live = list(series.modules.filter(archived_at__isnull=True).order_by("position"))
     if live:
-        _renumber(live, [m.pk for m in live])
+        renumber(live, [m.pk for m in live])
     _bump(series_id=series.pk)
     _refresh_learners(series.pk)
     return outcome
@@ -238,13 +199,13 @@ def component_create(*, module: Module, kind: str, title: str, **fields) -> Comp
     slug = fields.pop("slug", "") or unique_slug(title, module.components.all(), fallback=kind)
     if kind == Component.Kind.CERTIFICATE:
         fields["required"] = False
-    component = _save(
+    component = save_valid(
         Component(
             module=module,
             kind=kind,
             title=title,
             slug=slug,
-            position=_next_position(module.components.all()),
+            position=next_position(module.components.all()),
             **fields,
         )
     )
@@ -270,7 +231,7 @@ def component_update(*, component: Component, **fields) -> Component:
         )
     for name, value in fields.items():
         setattr(component, name, value)
-    _save(component)
+    save_valid(component)
     if component.required != was_required:
         _bump(series_id=component.module.series_id, module_id=component.module_id)
         _refresh_learners(component.module.series_id)
@@ -279,12 +240,12 @@ def component_update(*, component: Component, **fields) -> Component:
 
 @transaction.atomic
 def components_reorder(*, module: Module, ordered_ids: Sequence[int]) -> None:
-    _reorder(module.components.filter(archived_at__isnull=True), ordered_ids)
+    reorder(module.components.filter(archived_at__isnull=True), ordered_ids)
 
 
 @transaction.atomic
 def component_move(*, component: Component, direction: str) -> None:
-    _move(component.module.components.filter(archived_at__isnull=True), component.pk, direction)
+    move(component.module.components.filter(archived_at__isnull=True), component.pk, direction)
 
 
 def component_has_records(component: Component) -> bool:
@@ -311,7 +272,7 @@ def component_remove(*, component: Component) -> str:
         outcome = "deleted"
     live = list(module.components.filter(archived_at__isnull=True).order_by("position"))
     if live:
-        _renumber(live, [c.pk for c in live])
+        renumber(live, [c.pk for c in live])
     if was_required:
         _bump(series_id=module.series_id, module_id=module.pk)
         _refresh_learners(module.series_id)

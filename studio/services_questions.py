@@ -25,15 +25,9 @@ from django.db.models import F, ProtectedError
 
 from courses.models import Choice, Component, Question
 from courses.quizzes import picked_choice_ids, question_has_answers
-from studio.services import (
-    ARCHIVED_POSITION,
-    StudioRefused,
-    _move,
-    _next_position,
-    _renumber,
-    _save,
-    unique_slug,
-)
+from studio.errors import StudioRefused
+from studio.ordering import ARCHIVED_POSITION, move, next_position, renumber
+from studio.services import save_valid, unique_slug
 
 ANSWERED = "Learners have answered this question; edit its wording instead of removing it."
 KINDS: dict[str, tuple[str, ...]] = {
@@ -149,7 +143,7 @@ def _write_choices(question: Question, choices: Sequence[ChoiceInput]) -> None:
         choice.position = position
         choice.text = item.text.strip()
         choice.is_correct = item.is_correct
-        _save(choice)
+        save_valid(choice)
 
 
 @transaction.atomic
@@ -172,7 +166,7 @@ def question_create(
         raise QuestionRefused("A new question has only new choices.", field="choices")
     _check(component=component, kind=kind, choices=choices)
     is_quiz = component.kind == Component.Kind.QUIZ
-    question = _save(
+    question = save_valid(
         Question(
             component=component,
             kind=kind,
@@ -180,7 +174,7 @@ def question_create(
             slug=_slug(component=component, slug=slug, text=text),
             explanation=explanation.strip() if is_quiz else "",
             required=True if is_quiz else required,
-            position=_next_position(component.questions.all()),
+            position=next_position(component.questions.all()),
         )
     )
     _write_choices(question, choices)
@@ -238,7 +232,7 @@ def question_update(
     )
     stored.explanation = explanation.strip() if is_quiz else ""
     stored.required = True if is_quiz else required
-    _save(stored)
+    save_valid(stored)
     Choice.objects.filter(pk__in=[choice.pk for choice in removed]).delete()
     _write_choices(stored, choices)
     return stored
@@ -257,11 +251,11 @@ def question_remove(*, question: Question) -> None:
         raise QuestionRefused(ANSWERED) from exc
     rest = list(component.questions.order_by("position"))
     if rest:
-        _renumber(rest, [q.pk for q in rest])
+        renumber(rest, [q.pk for q in rest])
 
 
 @transaction.atomic
 def question_move(*, question: Question, direction: str) -> None:
     """Swap the question with the one above ("up") or below ("down"); at either end, nothing."""
     component = _component_for_update(question.component_id)
-    _move(component.questions.all(), question.pk, direction)
+    move(component.questions.all(), question.pk, direction)

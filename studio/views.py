@@ -263,7 +263,7 @@ def module_delete(request: HttpRequest, module_id: int) -> HttpResponse:
         {
             "series": module.series,
             "thing": module,
-            "kept": services._module_has_records(module),
+            "kept": services.module_has_records(module),
             "cancel": _series_url(module.series),
         },
     )

@@ -472,7 +472,7 @@ def enrolled_quiz(series, learner):
 def test_reimport_leaves_archived_content_where_it_is(series):
     """An archived component the file does not name keeps its place out of the live order,
     however often the series is imported; one the file names is live again."""
-    from studio.services import ARCHIVED_POSITION
+    from studio.ordering import ARCHIVED_POSITION
 
     document = json.loads(_export(series.slug))
     reading = Component.objects.get(slug="reading")
