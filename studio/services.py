@@ -13,12 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.db.models import F, Model, QuerySet
+from django.db.models import F, Model
 from django.utils import timezone
-from django.utils.text import slugify
 
 from courses.models import (
-    RESERVED_SLUGS,
     Component,
     Module,
     ModuleCompletion,
@@ -27,18 +25,9 @@ from courses.models import (
     Series,
     SurveyResponse,
 )
+from lms.slugs import unique_slug
 from studio.errors import StudioRefused
 from studio.ordering import ARCHIVED_POSITION, move, next_position, renumber, reorder
-
-
-def unique_slug(text: str, taken: QuerySet, *, field: str = "slug", fallback: str = "item") -> str:
-    """A slug from ``text`` that no row of ``taken`` uses (and no action URL needs)."""
-    base = (slugify(text) or fallback)[:70].strip("-") or fallback
-    existing = set(taken.filter(**{f"{field}__startswith": base}).values_list(field, flat=True))
-    slug, n = base, 2
-    while slug in existing or slug in RESERVED_SLUGS:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 def _bump(*, series_id: int, module_id: int | None = None) -> None:

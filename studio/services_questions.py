@@ -25,9 +25,10 @@ from django.db.models import F, ProtectedError
 
 from courses.models import Choice, Component, Question
 from courses.quizzes import picked_choice_ids, question_has_answers
+from lms.slugs import unique_slug
 from studio.errors import StudioRefused
 from studio.ordering import ARCHIVED_POSITION, move, next_position, renumber
-from studio.services import save_valid, unique_slug
+from studio.services import save_valid
 
 ANSWERED = "Learners have answered this question; edit its wording instead of removing it."
 KINDS: dict[str, tuple[str, ...]] = {

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from studio.services import unique_slug
+from lms.slugs import unique_slug
 from toolkit import linkcheck
 from toolkit.linkcheck import LinkResult
 from toolkit.models import Resource
