@@ -25,14 +25,21 @@ class ExportRefused(Exception):
 def series_export(*, series: Series) -> dict[str, Any]:
     """The series as a format-1 document: modules and components in position order.
 
-    Importing the result where the same toolkit resources and video files exist, then exporting
-    again, gives an equal document. Refuses a module whose prerequisite belongs to another series.
+    Importing the result where the same video files exist (toolkit resources travel in the
+    file), then exporting again, gives an equal document. Refuses a module whose prerequisite
+    belongs to another series.
     """
     modules = (
         series.modules.filter(archived_at__isnull=True)
         .order_by("position")
         .prefetch_related(
-            Prefetch("prerequisites", queryset=Module.objects.order_by("position", "slug")),
+            Prefetch(
+                "prerequisites",
+                # A module an author removed is no prerequisite any more, and not in the file.
+                queryset=Module.objects.filter(archived_at__isnull=True).order_by(
+                    "position", "slug"
+                ),
+            ),
             Prefetch(
                 "components",
                 queryset=Component.objects.filter(archived_at__isnull=True)
@@ -49,6 +56,7 @@ def series_export(*, series: Series) -> dict[str, Any]:
             ),
         )
     )
+    modules = list(modules)
     return {
         "format": FORMAT,
         "series": {
@@ -61,7 +69,31 @@ def series_export(*, series: Series) -> dict[str, Any]:
             "status": series.status,
             "modules": [_module(module, series=series) for module in modules],
         },
+        "resources": _resources(modules),
     }
+
+
+def _resources(modules: list[Module]) -> list[dict[str, Any]]:
+    """The toolkit resources the components name, by slug, so the file travels: the importer
+    matches them by URL and creates the missing ones."""
+    resources = {
+        component.resource.slug: component.resource
+        for module in modules
+        for component in module.components.all()
+        if component.resource is not None
+    }
+    return [
+        {
+            "slug": resource.slug,
+            "title": resource.title,
+            "source": resource.source,
+            "description": resource.description,
+            "url": resource.url,
+            "folder": resource.folder,
+            "category": resource.category,
+        }
+        for _slug, resource in sorted(resources.items())
+    ]
 
 
 def series_json(document: dict[str, Any]) -> str:

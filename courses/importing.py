@@ -1,6 +1,9 @@
-"""Series as data: validate a JSON document and create or update the series by its slugs.
+"""Series as data: the file format, and its validation before anything is written.
 
-The file format (``format: 1``) is the one ``seed_demo`` loads and ``courses.exporting`` writes.
+The file format (``format: 1``) is the one ``seed_demo`` loads and ``courses.exporting`` writes:
+``{"format": 1, "series": {..., "modules": [{..., "components": [...]}]}, "resources": [...]}``.
+``resources`` lists the toolkit resources the components name (by ``slug``), so a file travels
+to a site that does not have them yet. ``courses.content.series_import`` writes a valid file.
 A bad file is refused as a whole with a message naming the offending field; nothing is changed.
 """
 
@@ -10,24 +13,17 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
 
 from courses.models import (
-    Choice,
     Component,
-    Module,
     Question,
     Series,
 )
-from courses.quizzes import picked_choice_ids, question_has_answers
 from toolkit.models import Resource
 
 FORMAT = 1
 MEDIA_DIR = Path(__file__).resolve().parent / "data" / "media"
-PARKED = 10_000  # added to positions while renumbering (live positions stay far below it)
 
 
 class ImportRefused(Exception):
@@ -59,13 +55,16 @@ def _string_list(obj: dict, key: str, where: str) -> list[str]:
     return value
 
 
-def validate(document: Any) -> dict:
-    """Check the whole document before anything is written. Returns the series part."""
+def validate(document: Any) -> tuple[dict, list[dict]]:
+    """Check the whole document before anything is written. Returns the series part and the
+    resources part."""
     if not isinstance(document, dict):
         raise ImportRefused("the file must hold a JSON object")
     if document.get("format") != FORMAT:
         raise ImportRefused(f"format: expected {FORMAT}")
     series = _require(document, "series", dict, "document")
+    resources = _validate_resources(document.get("resources", []))
+    in_file = {item["slug"] for item in resources}
     where = "series"
     _require(series, "slug", str, where)
     _require(series, "title", str, where)
@@ -120,7 +119,11 @@ def validate(document: Any) -> dict:
             if kind == Component.Kind.RESOURCE:
                 _require(component, "resource", str, cwhere)
             resource = _optional(component, "resource", str, cwhere, nullable=True)
-            if resource is not None and not Resource.objects.filter(slug=resource).exists():
+            if (
+                resource is not None
+                and resource not in in_file
+                and not Resource.objects.filter(slug=resource).exists()
+            ):
                 raise ImportRefused(f"{cwhere}.resource: no toolkit resource “{resource}”")
             if kind == Component.Kind.VIDEO:
                 name = _require(component, "video_file", str, cwhere)
@@ -142,7 +145,35 @@ def validate(document: Any) -> dict:
                     f"series.modules[{i}].prerequisites: “{prerequisite}” is not another module "
                     "of this series"
                 )
-    return series
+    return series, resources
+
+
+def _validate_resources(resources: Any) -> list[dict]:
+    if not isinstance(resources, list):
+        raise ImportRefused("resources: expected a list")
+    slugs: set[str] = set()
+    for i, item in enumerate(resources):
+        where = f"resources[{i}]"
+        if not isinstance(item, dict):
+            raise ImportRefused(f"{where}: expected an object")
+        slug = _require(item, "slug", str, where)
+        if slug in slugs:
+            raise ImportRefused(f"{where}.slug: “{slug}” appears twice")
+        slugs.add(slug)
+        for key in ("title", "url"):
+            if not _require(item, key, str, where).strip():
+                raise ImportRefused(f"{where}.{key}: empty")
+        for key in ("source", "description"):
+            _optional(item, key, str, where)
+        if _require(item, "folder", str, where) not in Resource.Folder.values:
+            raise ImportRefused(
+                f"{where}.folder: expected one of {', '.join(Resource.Folder.values)}"
+            )
+        if _require(item, "category", str, where) not in Resource.Category.values:
+            raise ImportRefused(
+                f"{where}.category: expected one of {', '.join(Resource.Category.values)}"
+            )
+    return resources
 
 
 def _validate_assessment(component: dict, kind: str, where: str) -> None:
@@ -202,189 +233,3 @@ def _validate_assessment(component: dict, kind: str, where: str) -> None:
                 raise ImportRefused(f"{qwhere}.choices: a single-choice question needs one correct")
             if qkind == Question.Kind.MULTIPLE and correct < 1:
                 raise ImportRefused(f"{qwhere}.choices: mark at least one choice correct")
-
-
-def _assign(instance, values: dict[str, Any]) -> bool:
-    changed = [name for name, value in values.items() if getattr(instance, name) != value]
-    for name in changed:
-        setattr(instance, name, values[name])
-    return bool(changed) or instance.pk is None
-
-
-def _save(instance, where: str) -> None:
-    try:
-        instance.full_clean(validate_unique=False, validate_constraints=False)
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise ImportRefused(f"{where}.{field}: {' '.join(messages)}") from exc
-    instance.save()
-
-
-def _video_name(name: str) -> str:
-    """Copy a shipped video into media storage once; returns its storage name."""
-    stored = f"videos/{name}"
-    if not default_storage.exists(stored):
-        with (MEDIA_DIR / name).open("rb") as handle:
-            saved = default_storage.save(stored, File(handle, name=name))
-        assert saved == stored, saved
-    return stored
-
-
-@transaction.atomic
-def series_import(document: Any) -> tuple[Series, bool]:
-    """Create or update a series (modules, components, prerequisites) from a document.
-
-    Matches by slugs; returns (series, changed). Importing the same document twice changes nothing.
-    Modules and components missing from the document are left in place (never deleted here).
-    """
-    data = validate(document)
-    changed = False
-    series = Series.objects.filter(slug=data["slug"]).first() or Series(slug=data["slug"])
-    if _assign(
-        series,
-        {
-            "title": data["title"],
-            "provider": data.get("provider", ""),
-            "summary": data.get("summary", ""),
-            "topics": data.get("topics", []),
-            "credit_hours": Decimal(str(data.get("credit_hours", "0"))),
-            "status": data.get("status", Series.Status.DRAFT),
-        },
-    ):
-        _save(series, "series")
-        changed = True
-
-    existing_modules = {m.slug: m for m in series.modules.all()} if series.pk else {}
-    _park(existing_modules, {m["slug"]: i + 1 for i, m in enumerate(data["modules"])})
-    modules: dict[str, Module] = {}
-    for i, mdata in enumerate(data["modules"]):
-        module = existing_modules.get(mdata["slug"]) or Module(series=series, slug=mdata["slug"])
-        if _assign(
-            module,
-            {
-                "title": mdata["title"],
-                "position": i + 1,
-                "summary": mdata.get("summary", ""),
-                "topics": mdata.get("topics", []),
-                "objectives": mdata.get("objectives", []),
-                "estimated_minutes": mdata.get("estimated_minutes", 0),
-                "content_advisory": mdata.get("content_advisory", ""),
-                "archived_at": None,  # named in the file: live again if an author had removed it
-            },
-        ):
-            _save(module, f"series.modules[{i}]")
-            changed = True
-        modules[module.slug] = module
-        changed |= _import_components(module, mdata["components"], where=f"series.modules[{i}]")
-    for mdata in data["modules"]:
-        module = modules[mdata["slug"]]
-        wanted = {modules[slug].pk for slug in mdata.get("prerequisites", [])}
-        if set(module.prerequisites.values_list("pk", flat=True)) != wanted:
-            module.prerequisites.set(wanted)
-            changed = True
-    return series, changed
-
-
-def _park(existing: dict[str, Any], wanted_positions: dict[str, int]) -> None:
-    """Positions are unique per parent: before numbering the rows in the file's order, move the
-    rows it places (and live rows it leaves out) out of the way. Archived rows the file does not
-    name keep their place out of the live order."""
-    rows = [
-        row
-        for slug, row in existing.items()
-        if slug in wanted_positions or getattr(row, "archived_at", None) is None
-    ]
-    if any(wanted_positions.get(row.slug) != row.position for row in rows):
-        for row in rows:
-            row.position += PARKED
-            row.save(update_fields=["position"])
-
-
-def _import_components(module: Module, components: list[dict], *, where: str) -> bool:
-    changed = False
-    existing = {c.slug: c for c in module.components.all()} if module.pk else {}
-    _park(existing, {c["slug"]: j + 1 for j, c in enumerate(components)})
-    resources = {
-        r.slug: r
-        for r in Resource.objects.filter(
-            slug__in=[c["resource"] for c in components if c.get("resource")]
-        )
-    }
-    for j, cdata in enumerate(components):
-        component = existing.get(cdata["slug"]) or Component(module=module, slug=cdata["slug"])
-        values: dict[str, Any] = {
-            "title": cdata["title"],
-            "position": j + 1,
-            "kind": cdata["kind"],
-            "required": cdata.get("required", True),
-            "description": cdata.get("description", ""),
-            "body": cdata.get("body", ""),
-            "duration_seconds": cdata.get("duration_seconds"),
-            "completion_threshold": cdata.get("completion_threshold"),
-            "resource": resources.get(cdata.get("resource", "")),
-            "pass_mark": cdata.get("pass_mark"),
-            "max_attempts": cdata.get("max_attempts") or 0,
-            "shuffle": cdata.get("shuffle", False),
-            "anonymous": cdata.get("anonymous", False),
-            "certificate_title": cdata.get("certificate_title", ""),
-            "certificate_signatory": cdata.get("certificate_signatory", ""),
-            "archived_at": None,  # named in the file: live again if an author had removed it
-        }
-        if cdata["kind"] == Component.Kind.VIDEO:
-            values["video_file"] = _video_name(cdata["video_file"])
-        if _assign(component, values):
-            _save(component, f"{where}.components[{j}]")
-            changed = True
-        changed |= _import_questions(
-            component, cdata.get("questions", []), where=f"{where}.components[{j}]"
-        )
-    return changed
-
-
-def _import_questions(component: Component, questions: list[dict], *, where: str) -> bool:
-    """Questions by slug, choices by position. Records are kept: a question or choice learners
-    answered cannot be removed by a file (refused, naming it); the file may reword it."""
-    changed = False
-    existing = {q.slug: q for q in component.questions.prefetch_related("choices")}
-    wanted = {q["slug"] for q in questions}
-    for slug, question in existing.items():
-        if slug not in wanted:
-            if question_has_answers(question):
-                raise ImportRefused(
-                    f"{where}.questions: “{slug}” was answered by learners and cannot be left out"
-                )
-            question.delete()
-            changed = True
-    existing = {slug: q for slug, q in existing.items() if slug in wanted}
-    _park(existing, {q["slug"]: k + 1 for k, q in enumerate(questions)})
-    for k, qdata in enumerate(questions):
-        qwhere = f"{where}.questions[{k}]"
-        question = existing.get(qdata["slug"]) or Question(component=component, slug=qdata["slug"])
-        if _assign(
-            question,
-            {
-                "position": k + 1,
-                "kind": qdata["kind"],
-                "text": qdata["text"],
-                "explanation": qdata.get("explanation", ""),
-                "required": qdata.get("required", True),
-            },
-        ):
-            _save(question, qwhere)
-            changed = True
-        current = list(question.choices.order_by("position")) if question.pk else []
-        for c, cdata in enumerate(qdata.get("choices", [])):
-            choice = current[c] if c < len(current) else Choice(question=question, position=c + 1)
-            if _assign(choice, {"text": cdata["text"], "is_correct": cdata.get("correct", False)}):
-                _save(choice, f"{qwhere}.choices[{c}]")
-                changed = True
-        kept = len(qdata.get("choices", []))
-        picked = picked_choice_ids(question) if current[kept:] else set()
-        for c, extra in enumerate(current[kept:], start=kept):
-            if extra.pk in picked:
-                raise ImportRefused(
-                    f"{qwhere}.choices[{c}]: learners picked “{extra.text}”; it cannot be removed"
-                )
-            extra.delete()
-            changed = True
-    return changed

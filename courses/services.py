@@ -15,12 +15,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from courses import watched
+from courses.completion import enrollment_refresh, module_unlocked
 from courses.models import (
     AdvisoryAcknowledgement,
     Component,
     Enrollment,
     Module,
-    ModuleCompletion,
     Progress,
     Series,
 )
@@ -81,15 +81,6 @@ def advisory_acknowledge(*, user: User, module: Module) -> AdvisoryAcknowledgeme
     return ack
 
 
-def _module_unlocked(*, enrollment: Enrollment, module: Module) -> bool:
-    """Every prerequisite of the module is completed in this enrollment. One query."""
-    return (
-        not module.prerequisites.filter(archived_at__isnull=True)
-        .exclude(completions__enrollment=enrollment)
-        .exists()
-    )
-
-
 def progress_for_update(*, user: User, component: Component, now: datetime) -> Progress:
     """The learner's progress row for the component in their latest cycle, locked.
 
@@ -107,7 +98,7 @@ def progress_for_update(*, user: User, component: Component, now: datetime) -> P
     progress = locked.filter(enrollment_id=Subquery(latest), component=component).first()
     if progress is not None:
         # Prerequisites may be added after the learner began: the module is then locked here too.
-        if not _module_unlocked(enrollment=progress.enrollment, module=component.module):
+        if not module_unlocked(enrollment=progress.enrollment, module=component.module):
             raise ProgressRefused("Complete the modules this one builds on first.")
         return progress
     enrollment = (
@@ -115,7 +106,7 @@ def progress_for_update(*, user: User, component: Component, now: datetime) -> P
     )
     if enrollment is None:
         raise ProgressRefused("Enrol in this series to record your progress.")
-    if not _module_unlocked(enrollment=enrollment, module=component.module):
+    if not module_unlocked(enrollment=enrollment, module=component.module):
         raise ProgressRefused("Complete the modules this one builds on first.")
     # ON CONFLICT DO NOTHING: a concurrent first request may insert the same row; both go on.
     Progress.objects.bulk_create(
@@ -217,7 +208,7 @@ def progress_finish(
     if component_completed:
         enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
         progress.enrollment = enrollment
-        module_completed, series_completed = _enrollment_refresh(
+        module_completed, series_completed = enrollment_refresh(
             enrollment, now, module=component.module
         )
     _enrollment_touch(enrollment, now)
@@ -228,35 +219,6 @@ def progress_finish(
         module_completed=module_completed,
         series_completed=series_completed,
     )
-
-
-def enrollments_refresh(*, series_id: int, batch: int = 500) -> int:
-    """Recompute the summary of every open enrollment of the series (after its content changed),
-    each under its own row lock, in batches. Returns how many were looked at."""
-    now = timezone.now()
-    seen = 0
-    last_id = 0
-    while True:
-        ids = list(
-            Enrollment.objects.filter(
-                series_id=series_id, completed_at__isnull=True, pk__gt=last_id
-            )
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch]
-        )
-        if not ids:
-            return seen
-        for pk in ids:
-            with transaction.atomic():
-                enrollment = (
-                    Enrollment.objects.select_for_update()
-                    .filter(pk=pk, completed_at__isnull=True)
-                    .first()
-                )
-                if enrollment is not None:
-                    _enrollment_refresh(enrollment, now, module=None)
-        seen += len(ids)
-        last_id = ids[-1]
 
 
 def _enrollment_touch(enrollment: Enrollment, now: datetime) -> None:
@@ -273,90 +235,3 @@ def _enrollment_touch(enrollment: Enrollment, now: datetime) -> None:
         enrollment.started_at = now
     Enrollment.objects.filter(pk=enrollment.pk).update(**updates)
     enrollment.last_activity_at = max(last, now) if last else now
-
-
-def _enrollment_refresh(
-    enrollment: Enrollment, now: datetime, *, module: Module | None
-) -> tuple[bool, bool]:
-    """Bring the enrollment's summary and module completions up to date after a completion.
-
-    Returns (this module newly completed, series newly completed). Recorded completions stay.
-    """
-    # Archived content is out of the count; completions earned with it stay.
-    components = list(
-        Component.objects.filter(
-            module__series_id=enrollment.series_id,
-            module__archived_at__isnull=True,
-            archived_at__isnull=True,
-        ).values_list("id", "module_id", "required")
-    )
-    versions = dict(
-        Module.objects.filter(series_id=enrollment.series_id, archived_at__isnull=True).values_list(
-            "id", "version"
-        )
-    )
-    module_ids = list(versions)
-    completed = set(
-        Progress.objects.filter(enrollment=enrollment, state=Progress.State.COMPLETED).values_list(
-            "component_id", flat=True
-        )
-    )
-    already = set(
-        ModuleCompletion.objects.filter(enrollment=enrollment).values_list("module_id", flat=True)
-    )
-    required_by_module: dict[int, list[int]] = {pk: [] for pk in module_ids}
-    touched: set[int] = set()
-    has_components = {module_id for _pk, module_id, _required in components}
-    for component_id, module_id, required in components:
-        if required:
-            required_by_module[module_id].append(component_id)
-        if component_id in completed:
-            touched.add(module_id)
-    newly_done = [
-        module_id
-        for module_id, required in required_by_module.items()
-        if module_id not in already
-        # A module without required components is done once the learner completes any of it;
-        # one with nothing in it yet holds nobody back.
-        and (
-            all(pk in completed for pk in required)
-            if required
-            else (module_id in touched or module_id not in has_components)
-        )
-    ]
-    ModuleCompletion.objects.bulk_create(
-        [
-            ModuleCompletion(
-                enrollment=enrollment,
-                module_id=pk,
-                completed_at=now,
-                content_version=versions[pk],
-            )
-            for pk in newly_done
-        ],
-        ignore_conflicts=True,
-    )
-    done_modules = already | set(newly_done)
-
-    required_ids = [pk for pks in required_by_module.values() for pk in pks]
-    if required_ids:
-        count = sum(1 for pk in required_ids if pk in completed)
-        percent = 100 * count // len(required_ids)
-    else:
-        count = 0
-        percent = 100 * len(done_modules) // max(1, len(module_ids))
-    series_completed = False
-    fields = ["components_completed", "percent_complete"]
-    enrollment.components_completed = count
-    if enrollment.completed_at is None:
-        enrollment.percent_complete = percent
-        if module_ids and done_modules >= set(module_ids):
-            enrollment.completed_at = now
-            enrollment.percent_complete = 100
-            enrollment.completed_version = (
-                Series.objects.filter(pk=enrollment.series_id).values_list("version", flat=True)
-            )[0]
-            fields += ["completed_at", "completed_version"]
-            series_completed = True
-    enrollment.save(update_fields=fields)
-    return module is not None and module.id in newly_done, series_completed

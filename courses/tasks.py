@@ -2,11 +2,11 @@
 
 from celery import shared_task
 
-from courses import services
+from courses import completion
 
 
 @shared_task(ignore_result=True)
 def refresh_series_enrollments(series_id: int) -> int:
     """After an author changed what a series requires: bring every open enrollment's summary
     and module completions up to date. Completed enrollments are left as they are."""
-    return services.enrollments_refresh(series_id=series_id)
+    return completion.enrollments_refresh(series_id=series_id)

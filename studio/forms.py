@@ -1,4 +1,4 @@
-"""Studio forms: they parse and label; the rules are in ``studio.services``."""
+"""Studio forms: they parse and label; the rules are in ``courses.content``."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Forms of the question editor: they parse and label; the rules are in
-``studio.services_questions``."""
+``courses.content``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from django import forms
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from courses.content import QUESTION_KINDS as KINDS
+from courses.content import ChoiceInput
 from courses.models import Choice, Component, Question
-from studio.services_questions import KINDS, ChoiceInput
 
 KIND_HELP = {
     Component.Kind.QUIZ: _(

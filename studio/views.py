@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import mfa_setup_redirect
+from courses import content
 from courses.models import Component, Module, Series
-from studio import services
 from studio.forms import ComponentForm, ModuleForm, MoveForm, SeriesForm, StatusForm
 
 
@@ -84,7 +84,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def series_new(request: HttpRequest) -> HttpResponse:
     form = SeriesForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        series = services.series_create(**form.cleaned_data)
+        series = content.series_create(**form.cleaned_data)
         messages.success(request, f"“{series.title}” created as a draft: add its modules.")
         return redirect(_series_url(series))
     return render(request, "studio/series_form.html", {"form": form})
@@ -96,9 +96,13 @@ def series_edit(request: HttpRequest, series_slug: str) -> HttpResponse:
     series = _get_series(series_slug)
     form = SeriesForm(request.POST or None, instance=series)
     if request.method == "POST" and form.is_valid():
-        series = form.save()
-        messages.success(request, "Series saved.")
-        return redirect(_series_url(series))
+        try:
+            series = content.series_update(series=series, **form.cleaned_data)
+        except content.ContentRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Series saved.")
+            return redirect(_series_url(series))
     return render(request, "studio/series_form.html", {"form": form, "series": series})
 
 
@@ -144,8 +148,8 @@ def series_status(request: HttpRequest, series_slug: str) -> HttpResponse:
         messages.error(request, "Choose draft, published or archived.")
         return redirect(_series_url(series))
     try:
-        services.series_set_status(series=series, status=form.cleaned_data["status"])
-    except services.StudioRefused as refusal:
+        content.series_set_status(series=series, status=form.cleaned_data["status"])
+    except content.ContentRefused as refusal:
         messages.error(request, str(refusal))
     else:
         messages.success(request, f"“{series.title}” is now {series.get_status_display().lower()}.")
@@ -160,9 +164,13 @@ def module_new(request: HttpRequest, series_slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         prerequisites = data.pop("prerequisites")
-        module = services.module_create(series=series, prerequisites=prerequisites, **data)
-        messages.success(request, f"Module “{module.title}” added.")
-        return redirect(f"{_series_url(series)}#module-{module.pk}")
+        try:
+            module = content.module_create(series=series, prerequisites=prerequisites, **data)
+        except content.ContentRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, f"Module “{module.title}” added.")
+            return redirect(f"{_series_url(series)}#module-{module.pk}")
     return render(request, "studio/module_form.html", {"form": form, "series": series})
 
 
@@ -176,8 +184,8 @@ def module_edit(request: HttpRequest, module_id: int) -> HttpResponse:
         data = dict(form.cleaned_data)
         prerequisites = data.pop("prerequisites")
         try:
-            services.module_update(module=module, prerequisites=prerequisites, **data)
-        except services.StudioRefused as refusal:
+            content.module_update(module=module, prerequisites=prerequisites, **data)
+        except content.ContentRefused as refusal:
             form.add_error("prerequisites", str(refusal))
         else:
             messages.success(request, "Module saved.")
@@ -197,13 +205,13 @@ def _ordered_ids(request: HttpRequest) -> list[int]:
         try:
             values = json.loads(request.body or b"{}").get("order", [])
         except (ValueError, AttributeError) as exc:
-            raise services.StudioRefused("The order could not be read.") from exc
+            raise content.ContentRefused("The order could not be read.") from exc
     else:
         values = request.POST.getlist("order")
     try:
         return [int(v) for v in values]
     except (TypeError, ValueError) as exc:
-        raise services.StudioRefused("The order could not be read.") from exc
+        raise content.ContentRefused("The order could not be read.") from exc
 
 
 def _reordered(
@@ -211,7 +219,7 @@ def _reordered(
 ) -> HttpResponse:
     try:
         action(_ordered_ids(request))
-    except services.StudioRefused as refusal:
+    except content.ContentRefused as refusal:
         if _wants_json(request):
             return JsonResponse({"error": str(refusal)}, status=400)
         messages.error(request, str(refusal))
@@ -228,7 +236,7 @@ def modules_reorder(request: HttpRequest, series_slug: str) -> HttpResponse:
     series = _get_series(series_slug)
     return _reordered(
         request,
-        lambda ids: services.modules_reorder(series=series, ordered_ids=ids),
+        lambda ids: content.modules_reorder(series=series, ordered_ids=ids),
         _series_url(series),
     )
 
@@ -239,7 +247,10 @@ def module_move(request: HttpRequest, module_id: int) -> HttpResponse:
     module = _get_module(module_id)
     form = MoveForm(request.POST)
     if form.is_valid():
-        services.module_move(module=module, direction=form.cleaned_data["direction"])
+        try:
+            content.module_move(module=module, direction=form.cleaned_data["direction"])
+        except content.ContentRefused as refusal:
+            messages.error(request, str(refusal))
     return redirect(f"{_series_url(module.series)}#module-{module.pk}")
 
 
@@ -248,7 +259,11 @@ def module_move(request: HttpRequest, module_id: int) -> HttpResponse:
 def module_delete(request: HttpRequest, module_id: int) -> HttpResponse:
     module = _get_module(module_id)
     if request.method == "POST":
-        outcome = services.module_remove(module=module)
+        try:
+            outcome = content.module_remove(module=module)
+        except content.ContentRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect(_series_url(module.series))
         if outcome == "archived":
             messages.success(
                 request,
@@ -263,7 +278,7 @@ def module_delete(request: HttpRequest, module_id: int) -> HttpResponse:
         {
             "series": module.series,
             "thing": module,
-            "kept": services.module_has_records(module),
+            "kept": content.module_has_records(module),
             "cancel": _series_url(module.series),
         },
     )
@@ -291,11 +306,17 @@ def component_new(request: HttpRequest, module_id: int) -> HttpResponse:
         instance=Component(module=module, kind=kind, position=0),
     )
     if request.method == "POST" and form.is_valid():
-        component = services.component_create(module=module, kind=kind, **form.data_for_service())
-        messages.success(request, f"{component.get_kind_display()} “{component.title}” added.")
-        if kind in (Component.Kind.QUIZ, Component.Kind.SURVEY):
-            return redirect("studio:questions", component_id=component.pk)
-        return redirect(f"{_series_url(module.series)}#component-{component.pk}")
+        try:
+            component = content.component_create(
+                module=module, kind=kind, **form.data_for_service()
+            )
+        except content.ContentRefused as refusal:
+            form.add_error("required" if "required" in form.fields else None, str(refusal))
+        else:
+            messages.success(request, f"{component.get_kind_display()} “{component.title}” added.")
+            if kind in (Component.Kind.QUIZ, Component.Kind.SURVEY):
+                return redirect("studio:questions", component_id=component.pk)
+            return redirect(f"{_series_url(module.series)}#component-{component.pk}")
     return render(
         request,
         "studio/component_form.html",
@@ -315,8 +336,8 @@ def component_edit(request: HttpRequest, component_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.component_update(component=component, **form.data_for_service())
-        except services.StudioRefused as refusal:
+            content.component_update(component=component, **form.data_for_service())
+        except content.ContentRefused as refusal:
             form.add_error(None, str(refusal))
         else:
             messages.success(request, "Component saved.")
@@ -336,7 +357,7 @@ def components_reorder(request: HttpRequest, module_id: int) -> HttpResponse:
     module = _get_module(module_id)
     return _reordered(
         request,
-        lambda ids: services.components_reorder(module=module, ordered_ids=ids),
+        lambda ids: content.components_reorder(module=module, ordered_ids=ids),
         f"{_series_url(module.series)}#module-{module.pk}",
     )
 
@@ -347,7 +368,10 @@ def component_move(request: HttpRequest, component_id: int) -> HttpResponse:
     component = _get_component(component_id)
     form = MoveForm(request.POST)
     if form.is_valid():
-        services.component_move(component=component, direction=form.cleaned_data["direction"])
+        try:
+            content.component_move(component=component, direction=form.cleaned_data["direction"])
+        except content.ContentRefused as refusal:
+            messages.error(request, str(refusal))
     return redirect(f"{_series_url(component.module.series)}#component-{component.pk}")
 
 
@@ -357,7 +381,11 @@ def component_delete(request: HttpRequest, component_id: int) -> HttpResponse:
     component = _get_component(component_id)
     series = component.module.series
     if request.method == "POST":
-        outcome = services.component_remove(component=component)
+        try:
+            outcome = content.component_remove(component=component)
+        except content.ContentRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect(f"{_series_url(series)}#module-{component.module_id}")
         if outcome == "archived":
             messages.success(
                 request,
@@ -372,7 +400,7 @@ def component_delete(request: HttpRequest, component_id: int) -> HttpResponse:
         {
             "series": series,
             "thing": component,
-            "kept": services.component_has_records(component),
+            "kept": content.component_has_records(component),
             "cancel": _series_url(series),
         },
     )

@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from courses import content
 from courses.models import Choice, Component, Question, QuizAnswer, QuizAttempt, SurveyAnswer
-from studio import services_questions as services
 from studio.forms import MoveForm
 from studio.forms_questions import BaseChoiceFormSet, QuestionForm, choice_formset
 from studio.views import author_required
@@ -73,14 +73,13 @@ def questions(request: HttpRequest, component_id: int) -> HttpResponse:
     )
 
 
-def _refused(
-    refusal: services.QuestionRefused, form: QuestionForm, choice_errors: list[str]
-) -> None:
+def _refused(refusal: content.ContentRefused, form: QuestionForm, choice_errors: list[str]) -> None:
     """Show the refusal beside the part of the form it is about."""
-    if refusal.field == "choices":
+    field = getattr(refusal, "field", None)
+    if field == "choices":
         choice_errors.append(str(refusal))
     else:
-        form.add_error(refusal.field if refusal.field in form.fields else None, str(refusal))
+        form.add_error(field if field in form.fields else None, str(refusal))
 
 
 def _form_page(
@@ -123,10 +122,10 @@ def question_new(request: HttpRequest, component_id: int) -> HttpResponse:
     choice_errors: list[str] = []
     if request.method == "POST" and all([form.is_valid(), formset.is_valid()]):
         try:
-            question = services.question_create(
+            question = content.question_create(
                 component=component, choices=formset.choices(), **form.data_for_service()
             )
-        except services.QuestionRefused as refusal:
+        except content.ContentRefused as refusal:
             _refused(refusal, form, choice_errors)
         else:
             messages.success(request, f"Question {question.position} added.")
@@ -143,7 +142,7 @@ def question_new(request: HttpRequest, component_id: int) -> HttpResponse:
 def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
     question = _get_question(question_id)
     component = question.component
-    answered = services.question_has_answers(question)
+    answered = content.question_has_answers(question)
     form = QuestionForm(
         request.POST or None, instance=question, component=component, kind_locked=answered
     )
@@ -151,10 +150,10 @@ def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
     choice_errors: list[str] = []
     if request.method == "POST" and all([form.is_valid(), formset.is_valid()]):
         try:
-            services.question_update(
+            content.question_update(
                 question=question, choices=formset.choices(), **form.data_for_service()
             )
-        except services.QuestionRefused as refusal:
+        except content.ContentRefused as refusal:
             _refused(refusal, form, choice_errors)
         else:
             messages.success(request, f"Question {question.position} saved.")
@@ -167,7 +166,7 @@ def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
         choice_errors=choice_errors,
         question=question,
         answered=answered,
-        picked=frozenset(services.picked_choice_ids(question)) if answered else frozenset(),
+        picked=frozenset(content.picked_choice_ids(question)) if answered else frozenset(),
     )
 
 
@@ -178,8 +177,8 @@ def question_delete(request: HttpRequest, question_id: int) -> HttpResponse:
     component = question.component
     if request.method == "POST":
         try:
-            services.question_remove(question=question)
-        except services.QuestionRefused as refusal:
+            content.question_remove(question=question)
+        except content.ContentRefused as refusal:
             messages.error(request, str(refusal))
             return redirect(_questions_url(component, question))
         messages.success(request, f"Question “{question}” removed.")
@@ -191,8 +190,8 @@ def question_delete(request: HttpRequest, question_id: int) -> HttpResponse:
             "series": component.module.series,
             "component": component,
             "question": question,
-            "answered": services.question_has_answers(question),
-            "refusal": services.ANSWERED,
+            "answered": content.question_has_answers(question),
+            "refusal": content.ANSWERED,
             "cancel": _questions_url(component, question),
             "heading": "Remove this question?",
         },
@@ -205,5 +204,8 @@ def question_move(request: HttpRequest, question_id: int) -> HttpResponse:
     question = _get_question(question_id)
     form = MoveForm(request.POST)
     if form.is_valid():
-        services.question_move(question=question, direction=form.cleaned_data["direction"])
+        try:
+            content.question_move(question=question, direction=form.cleaned_data["direction"])
+        except content.ContentRefused as refusal:
+            messages.error(request, str(refusal))
     return redirect(_questions_url(question.component, question))

@@ -13,8 +13,9 @@ from django.db import connections
 from django.utils import timezone
 
 from courses import services
+from courses.content import series_import
 from courses.exporting import series_export
-from courses.importing import ImportRefused, series_import
+from courses.importing import ImportRefused
 from courses.management.commands.seed_demo import DATA, SERIES_FILES
 from courses.models import Component, Module, Progress, Series
 from tests import factories
@@ -472,7 +473,7 @@ def enrolled_quiz(series, learner):
 def test_reimport_leaves_archived_content_where_it_is(series):
     """An archived component the file does not name keeps its place out of the live order,
     however often the series is imported; one the file names is live again."""
-    from studio.ordering import ARCHIVED_POSITION
+    from courses.content import ARCHIVED_POSITION
 
     document = json.loads(_export(series.slug))
     reading = Component.objects.get(slug="reading")

@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from courses.importing import ImportRefused, series_import
+from courses.content import series_import
+from courses.importing import ImportRefused
 from courses.management.commands.seed_demo import DATA
 from courses.models import Component, Module, Series
 from toolkit.services import resource_upsert

@@ -8,10 +8,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from courses import content as services
 from courses import quizzes
 from courses import services as course_services
 from courses.models import Component, Enrollment, Module, ModuleCompletion, Progress, Series
-from studio import services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -203,7 +203,7 @@ def test_an_empty_series_cannot_be_published(author_client):
 
 def test_a_series_with_learners_goes_to_archive_not_back_to_draft(series, learner):
     course_services.enrollment_create(user=learner, series=series)
-    with pytest.raises(services.StudioRefused, match="archive it instead"):
+    with pytest.raises(services.ContentRefused, match="archive it instead"):
         services.series_set_status(series=series, status="draft")
 
 
@@ -318,7 +318,7 @@ def test_a_survey_answered_anonymously_stays_anonymous(series, learner):
     answers = {q.pk: "3" for q in survey.questions.filter(kind="likert")}
     answers.update({q.pk: [q.choices.first().pk] for q in survey.questions.filter(kind="single")})
     quizzes.survey_submit(user=learner, component=survey, answers=answers)
-    with pytest.raises(services.StudioRefused, match="anonymous"):
+    with pytest.raises(services.ContentRefused, match="anonymous"):
         services.component_update(component=survey, anonymous=False)
 
 

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 import pytest
 from django.utils.html import escape
 
+from courses import content as qs
+from courses import content as services
 from courses import quizzes
 from courses import services as course_services
 from courses.models import Choice, Component, Progress, Question, QuizAnswer, QuizAttempt
-from studio import services
-from studio import services_questions as qs
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,11 @@ def module(series):
 def quiz(module):
     """An empty quiz, made as the studio makes it."""
     return services.component_create(
-        module=module, kind=Component.Kind.QUIZ, title="Check your understanding", pass_mark=50
+        module=module,
+        kind=Component.Kind.QUIZ,
+        title="Check your understanding",
+        pass_mark=50,
+        required=False,
     )
 
 

@@ -13,7 +13,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from courses.importing import ImportRefused, series_import, validate
+from courses.content import series_import
+from courses.importing import ImportRefused, validate
 from courses.models import Component, Series
 
 
@@ -50,7 +51,7 @@ class Command(BaseCommand):
         document = read_document(file)
         try:
             with transaction.atomic():
-                slug = validate(document)["slug"]
+                slug = validate(document)[0]["slug"]
                 existed = Series.objects.filter(slug=slug).exists()
                 series, changed = series_import(document)
         except ImportRefused as exc:

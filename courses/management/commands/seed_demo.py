@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import AUTHORS_GROUP, Agency, Membership, User
 from accounts.services import membership_ensure
 from courses import services
-from courses.importing import series_import
+from courses.content import series_import
 from courses.models import Component, Enrollment, Series
 from toolkit.services import resource_upsert
 
