@@ -1,6 +1,8 @@
 """Writes for users, agencies and memberships."""
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.module_loading import import_string
 
 from accounts.models import Agency, AgencyDomain, Membership, User
 
@@ -21,15 +23,36 @@ def membership_join_by_email_domain(*, user: User, email: str) -> Membership | N
     return membership_ensure(user=user, agency=agency_domain.agency)
 
 
+@transaction.atomic
 def membership_ensure(
     *, user: User, agency: Agency, role: str = Membership.Role.LEARNER
 ) -> Membership:
-    """Return the user's membership of the agency, creating it with ``role`` if absent."""
+    """Return the user's membership of the agency, creating it with ``role`` if absent.
+
+    A learner who joins is given what the agency requires of its learners at once, in the
+    same transaction (``learner_joined``). Never changes an existing membership's role.
+    """
     try:
         with transaction.atomic():
-            membership, _ = Membership.objects.get_or_create(
+            membership, created = Membership.objects.get_or_create(
                 user=user, agency=agency, defaults={"role": role}
             )
     except IntegrityError:  # a concurrent request created it first
-        membership = Membership.objects.get(user=user, agency=agency)
+        return Membership.objects.get(user=user, agency=agency)
+    if created and membership.role == Membership.Role.LEARNER:
+        learner_joined(membership=membership)
     return membership
+
+
+def learner_joined(*, membership: Membership) -> None:
+    """Call what follows a learner joining an agency: each function named in
+    ``settings.LMS_LEARNER_JOINED``, with ``user`` and ``agency``, in the caller's transaction.
+
+    Today that is ``courses.assignments.assignments_apply_to_new_learner``: the agency's live
+    whole-agency assignments reach the newcomer. A setting names it, not an import, because
+    ``accounts`` sits below ``courses`` and may not import it (accounts ← courses); the call is
+    still made here, where the membership is created, not by a signal a reader cannot see.
+    Django admin calls this too when it adds a learner to an agency.
+    """
+    for path in settings.LMS_LEARNER_JOINED:
+        import_string(path)(user=membership.user, agency=membership.agency)

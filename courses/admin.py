@@ -1,9 +1,8 @@
-import zoneinfo
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from django.contrib import admin
-from django.utils import timezone
-
-from courses.assignments import assignment_enrol
+from courses.assignments import assignment_cancel, assignment_change, assignment_enrol
 from courses.models import (
     AdvisoryAcknowledgement,
     Assignment,
@@ -106,12 +105,21 @@ class AdvisoryAcknowledgementAdmin(admin.ModelAdmin):
 
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
-    list_display = ["series", "agency", "everyone", "due_on", "due_in_days", "recurrence_months"]
-    list_filter = ["agency", "series", "everyone"]
+    list_display = [
+        "series",
+        "agency",
+        "everyone",
+        "due_on",
+        "due_in_days",
+        "recurrence_months",
+        "cancelled_at",
+    ]
+    list_filter = ["agency", "series", "everyone", ("cancelled_at", admin.EmptyFieldListFilter)]
     search_fields = ["series__title", "agency__name"]
     list_select_related = ["series", "agency"]
     raw_id_fields = ["learners"]
-    readonly_fields = ["created_by", "created_at"]
+    readonly_fields = ["created_by", "created_at", "cancelled_at", "cancelled_by"]
+    actions = ["cancel_assignments"]
 
     def save_model(self, request, obj, form, change) -> None:
         if not change:
@@ -119,8 +127,31 @@ class AssignmentAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change) -> None:
-        """An assignment made here enrols its learners, as one made on the agency pages does."""
+        """An assignment made here links its learners through the same service as one made on
+        the agency pages, and says what it did."""
         super().save_related(request, form, formsets, change)
         assignment = form.instance
-        today = timezone.localdate(timezone=zoneinfo.ZoneInfo(assignment.agency.timezone))
-        assignment_enrol(assignment=assignment, today=today)
+        if assignment.is_cancelled:
+            return
+        rule = {"due_on", "due_in_days", "recurrence_months"}
+        if change and rule & set(form.changed_data):
+            moved = assignment_change(
+                by=request.user,
+                assignment=assignment,
+                due_on=assignment.due_on,
+                due_in_days=assignment.due_in_days,
+                recurrence_months=assignment.recurrence_months,
+            )
+            self.message_user(request, f"Due date changed for {moved} enrollment(s).")
+        outcome = assignment_enrol(assignment=assignment, today=assignment.agency.today())
+        self.message_user(request, outcome.describe(), messages.INFO)
+
+    @admin.action(description="Cancel the selected assignments (enrollments stay)")
+    def cancel_assignments(self, request: HttpRequest, queryset: QuerySet[Assignment]) -> None:
+        for assignment in queryset:
+            assignment_cancel(by=request.user, assignment=assignment)
+        self.message_user(
+            request,
+            f"{queryset.count()} assignment(s) cancelled: no more reminders or refreshers.",
+            messages.SUCCESS,
+        )

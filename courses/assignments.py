@@ -1,18 +1,26 @@
-"""Writes for assignments: a supervisor requires a series of an agency's learners by a date."""
+"""Writes for assignments: a supervisor requires a series of an agency's learners by a date.
+
+Every follow-up of an assignment is called from here, whoever makes the change (the supervisor's
+pages, Django admin, ``seed_demo``, a learner joining the agency): the learners' enrollments,
+the refresher cycles of recurring assignments, and forgetting the agency's dashboard figures once
+the change commits (``courses.dashboard``).
+"""
 
 from __future__ import annotations
 
 import calendar
 import zoneinfo
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import Agency, Membership, User
 from accounts.selectors import learner_here, supervision_of
+from courses.dashboard import dashboard_forget_on_commit
 from courses.models import Assignment, Enrollment, Series
 from lms.batching import batched
 
@@ -20,7 +28,114 @@ BATCH = 1000
 
 
 class AssignmentRefused(Exception):
-    """The assignment was not made; the message says why, for the supervisor."""
+    """The assignment was not made or changed; the message says why, for the supervisor."""
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+@dataclass(frozen=True)
+class AssignmentOutcome:
+    """What an assignment did for each learner it covers, counted, for the supervisor to read.
+
+    Every learner covered is in exactly one count: ``enrolled`` (enrolled in nothing of the
+    series before), ``due_moved`` (unfinished, now due by the assignment's earlier date),
+    ``due_kept`` (unfinished, their own due date was already as early or earlier),
+    ``completed`` (completed already: the completion stands, and with a recurring assignment
+    their next refresher falls due between ``refresher_from`` and ``refresher_to``),
+    ``reopened`` (completed, but so long ago that the refresher was due before the assignment's
+    date: a new cycle opens now, due by it) and ``unchanged`` (already had this assignment).
+    """
+
+    due: date | None = None
+    enrolled: int = 0
+    due_moved: int = 0
+    due_kept: int = 0
+    completed: int = 0
+    reopened: int = 0
+    unchanged: int = 0
+    refresher_from: date | None = None
+    refresher_to: date | None = None
+    recurring: bool = field(default=False, compare=False)
+
+    @property
+    def covered(self) -> int:
+        return (
+            self.enrolled
+            + self.due_moved
+            + self.due_kept
+            + self.completed
+            + self.reopened
+            + self.unchanged
+        )
+
+    def describe(self) -> str:
+        """One sentence per kind of learner, only the kinds there are."""
+        due = _day(self.due) if self.due else ""
+        parts = []
+        if self.enrolled:
+            who = _plural(self.enrolled, "learner", "learners")
+            parts.append(f"{who} newly enrolled, due {due}")
+        if self.due_moved:
+            parts.append(
+                f"{_plural(self.due_moved, 'learner', 'learners')} already enrolled: "
+                f"due date moved earlier to {due}"
+            )
+        if self.due_kept:
+            parts.append(
+                f"{_plural(self.due_kept, 'learner', 'learners')} already enrolled keep "
+                f"{'their own due date' if self.due_kept == 1 else 'their own due dates'}, "
+                f"which {'was' if self.due_kept == 1 else 'were'} already on or before {due}"
+            )
+        if self.completed:
+            text = f"{_plural(self.completed, 'learner', 'learners')} already completed it"
+            if self.refresher_from and self.refresher_from == self.refresher_to:
+                text += f"; next refresher due {_day(self.refresher_from)}"
+            elif self.refresher_from and self.refresher_to:
+                text += (
+                    f"; next refreshers due between {_day(self.refresher_from)} "
+                    f"and {_day(self.refresher_to)}"
+                )
+            elif not self.recurring:
+                text += " (no refresher: the assignment does not recur)"
+            parts.append(text)
+        if self.reopened:
+            parts.append(
+                f"{_plural(self.reopened, 'learner', 'learners')} completed it too long ago: "
+                f"a refresher opens now, due {due}"
+            )
+        if self.unchanged:
+            parts.append(f"{_plural(self.unchanged, 'learner', 'learners')} already had it")
+        if not parts:
+            return "No learner is covered yet; learners who join the agency later receive it."
+        return "; ".join(parts) + "."
+
+    def __add__(self, other: AssignmentOutcome) -> AssignmentOutcome:
+        froms = [d for d in (self.refresher_from, other.refresher_from) if d]
+        tos = [d for d in (self.refresher_to, other.refresher_to) if d]
+        return AssignmentOutcome(
+            due=self.due or other.due,
+            enrolled=self.enrolled + other.enrolled,
+            due_moved=self.due_moved + other.due_moved,
+            due_kept=self.due_kept + other.due_kept,
+            completed=self.completed + other.completed,
+            reopened=self.reopened + other.reopened,
+            unchanged=self.unchanged + other.unchanged,
+            refresher_from=min(froms) if froms else None,
+            refresher_to=max(tos) if tos else None,
+            recurring=self.recurring or other.recurring,
+        )
+
+
+def _refuse_unless_manager(user: User, agency: Agency) -> None:
+    """Staff (Django admin) and the agency's supervisors manage its assignments; nobody else."""
+    if not (user.is_staff or supervision_of(user=user, agency=agency).exists()):
+        raise AssignmentRefused("Only the agency's supervisors can change its assignments.")
 
 
 @transaction.atomic
@@ -35,12 +150,13 @@ def assignment_create(
     due_on: date | None = None,
     due_in_days: int | None = None,
     recurrence_months: int | None = None,
-) -> tuple[Assignment, int]:
+) -> tuple[Assignment, AssignmentOutcome]:
     """Assign a published series to the whole agency or to chosen learners of it.
 
-    Learners get an enrollment in the series due by the assignment's date; one they already have
-    (self-enrolled, unfinished) takes the assignment and its due date. Completed cycles are left
-    as they are. A fixed number of queries per 1,000 learners. Returns (assignment, enrolled).
+    Every learner covered is linked to the assignment (``assignment_enrol`` says how), so its
+    reminders and refreshers reach all of them. A fixed number of queries per 1,000 learners.
+    The agency's dashboard figures are forgotten on commit. Returns the assignment and what it
+    did for each learner.
     """
     if not supervision_of(user=supervisor, agency=agency).exists():
         raise AssignmentRefused("Only the agency's supervisors can assign its training.")
@@ -76,32 +192,93 @@ def assignment_create(
 
 
 @transaction.atomic
-def assignment_enrol(*, assignment: Assignment, today: date) -> int:
-    """Enrol the assignment's learners (the agency's, for a whole-agency assignment).
+def assignment_enrol(*, assignment: Assignment, today: date) -> AssignmentOutcome:
+    """Link every learner the assignment covers (the agency's, for a whole-agency one).
 
-    Safe to repeat: learners already enrolled are not enrolled twice. Returns how many new.
+    A learner enrolled in nothing of the series is enrolled, due by the assignment's date. An
+    unfinished enrollment takes the assignment; the earlier of its own due date and the
+    assignment's stands. A completed one stays completed and takes the assignment (unless
+    another live assignment already holds it), so a recurring assignment's refresher opens
+    from that completion; a completion so old that the refresher was due before the
+    assignment's date opens its next cycle now, due by the assignment's date. Safe to repeat;
+    a cancelled assignment does nothing. The agency's dashboard figures are forgotten on commit.
     """
+    due = assignment.due_date_from(today)
+    if assignment.is_cancelled:
+        return AssignmentOutcome(due=due, recurring=bool(assignment.recurrence_months))
     learners = Membership.objects.filter(agency=assignment.agency, role=Membership.Role.LEARNER)
     if not assignment.everyone:
         learners = learners.filter(user__in=assignment.learners.all())
     targets = sorted(learners.values_list("user_id", flat=True))
-    return _enrol(assignment, targets, due=assignment.due_date_from(today))
+    dashboard_forget_on_commit(assignment.agency)
+    return _link(assignment, targets, due=due)
 
 
-def _enrol(assignment: Assignment, user_ids: list[int], *, due: date) -> int:
+def _link(assignment: Assignment, user_ids: list[int], *, due: date) -> AssignmentOutcome:
     """Give each learner the assignment on their current cycle, or a new enrollment."""
-    enrolled = 0
+    months = assignment.recurrence_months
+    outcome = AssignmentOutcome(due=due, recurring=bool(months))
+    tz = zoneinfo.ZoneInfo(assignment.agency.timezone)  # completion dates are the agency's
     for chunk in batched(user_ids, BATCH):
-        current = Enrollment.objects.filter(
+        rows = Enrollment.objects.filter(
             user_id__in=chunk, series=assignment.series, is_current=True
+        ).values_list(
+            "pk",
+            "user_id",
+            "cycle",
+            "completed_at",
+            "due_on",
+            "assignment_id",
+            "assignment__cancelled_at",
+            "assignment__recurrence_months",
         )
-        have = set(current.values_list("user_id", flat=True))
-        # An unfinished cycle takes the assignment; the earlier of the two due dates stands.
-        current.filter(completed_at__isnull=True, assignment__isnull=True).filter(
-            Q(due_on__isnull=True) | Q(due_on__gt=due)
-        ).update(assignment=assignment, due_on=due, source=Enrollment.Source.ASSIGNED)
-        current.filter(completed_at__isnull=True, assignment__isnull=True).update(
+        have: set[int] = set()
+        move, link_open, link_done = [], [], []
+        reopen: list[tuple[int, int, int, date]] = []
+        counts = dict.fromkeys(("due_moved", "due_kept", "completed", "unchanged"), 0)
+        refreshers: list[date] = []
+        for pk, user_id, cycle, done, own_due, linked, linked_cancelled, linked_months in rows:
+            have.add(user_id)
+            held = linked is not None and linked_cancelled is None  # by a live assignment
+            if linked == assignment.pk:
+                counts["unchanged"] += 1
+            elif done is None:
+                if own_due is None or own_due > due:
+                    move.append(pk)
+                    counts["due_moved"] += 1
+                else:
+                    counts["due_kept"] += 1
+                    if not held:
+                        link_open.append(pk)
+            else:
+                # A recurring assignment takes a completion from one that does not recur.
+                takes = not held or (months is not None and linked_months is None)
+                effective = months if takes else (linked_months if held else None)
+                next_due = (
+                    refresher_due(completed_on=done.astimezone(tz).date(), months=effective)
+                    if effective
+                    else None
+                )
+                if takes and months and next_due is not None and next_due < due:
+                    reopen.append((pk, user_id, cycle, due))
+                    continue
+                if takes:
+                    link_done.append(pk)
+                if next_due is not None:
+                    refreshers.append(next_due)
+                counts["completed"] += 1
+        Enrollment.objects.filter(pk__in=move, completed_at__isnull=True).update(
+            assignment=assignment, due_on=due, source=Enrollment.Source.ASSIGNED
+        )
+        Enrollment.objects.filter(pk__in=link_open, completed_at__isnull=True).update(
             assignment=assignment, source=Enrollment.Source.ASSIGNED
+        )
+        Enrollment.objects.filter(pk__in=link_done).update(assignment=assignment)
+        reopened = _open_next_cycles(
+            [
+                (pk, user_id, assignment.series_id, cycle, assignment.pk, next_due)
+                for pk, user_id, cycle, next_due in reopen
+            ]
         )
         fresh = [
             Enrollment(
@@ -116,21 +293,100 @@ def _enrol(assignment: Assignment, user_ids: list[int], *, due: date) -> int:
         ]
         # A learner enrolling at this very moment wins; the constraint drops the duplicate.
         Enrollment.objects.bulk_create(fresh, ignore_conflicts=True)
-        enrolled += len(fresh)
-    return enrolled
+        outcome = outcome + AssignmentOutcome(
+            enrolled=len(fresh),
+            reopened=reopened,
+            refresher_from=min(refreshers, default=None),
+            refresher_to=max(refreshers, default=None),
+            **counts,
+        )
+    return outcome
 
 
 @transaction.atomic
-def assignments_apply_to_new_learner(*, user: User, agency: Agency, today: date) -> int:
-    """A learner who joins an agency receives its whole-agency assignments. Returns how many."""
-    applied = 0
-    for assignment in Assignment.objects.filter(agency=agency, everyone=True).select_related(
-        "series"
+def assignment_change(
+    *,
+    by: User,
+    assignment: Assignment,
+    due_on: date | None = None,
+    due_in_days: int | None = None,
+    recurrence_months: int | None = None,
+) -> int:
+    """Change a live assignment's due rule and recurrence.
+
+    Every unfinished current enrollment of the assignment takes the new due date: the fixed
+    date, or N days from the day the learner received the assignment (the later of the day it
+    was made and the day they enrolled, agency time). Completions stay as they are; a changed
+    recurrence applies to the next refresher to open. The agency's dashboard figures are
+    forgotten on commit. Returns how many enrollments' due dates changed.
+    """
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    _refuse_unless_manager(by, assignment.agency)
+    if assignment.is_cancelled:
+        raise AssignmentRefused("This assignment was cancelled; it can no longer be changed.")
+    if (due_on is None) == (due_in_days is None):
+        raise AssignmentRefused("Give either a due date or a number of days, not both.")
+    assignment.due_on, assignment.due_in_days = due_on, due_in_days
+    assignment.recurrence_months = recurrence_months
+    assignment.full_clean()
+    assignment.save(update_fields=["due_on", "due_in_days", "recurrence_months"])
+    tz = zoneinfo.ZoneInfo(assignment.agency.timezone)
+    made_on = assignment.created_at.astimezone(tz).date()
+    open_rows = Enrollment.objects.filter(
+        assignment=assignment, is_current=True, completed_at__isnull=True
+    )
+    by_due: dict[date, list[int]] = {}
+    for pk, enrolled_at, own_due in open_rows.values_list("pk", "enrolled_at", "due_on").iterator(
+        chunk_size=BATCH
     ):
-        if assignment.series.status != Series.Status.PUBLISHED:
-            continue
-        applied += _enrol(assignment, [user.pk], due=assignment.due_date_from(today))
-    return applied
+        new_due = assignment.due_date_from(max(made_on, enrolled_at.astimezone(tz).date()))
+        if new_due != own_due:
+            by_due.setdefault(new_due, []).append(pk)
+    # One UPDATE per distinct date (one for a fixed date; one per joining day for N days).
+    changed = 0
+    for new_due, pks in sorted(by_due.items()):
+        for chunk in batched(pks, BATCH):
+            changed += Enrollment.objects.filter(pk__in=chunk, completed_at__isnull=True).update(
+                due_on=new_due
+            )
+    dashboard_forget_on_commit(assignment.agency)
+    return changed
+
+
+@transaction.atomic
+def assignment_cancel(*, by: User, assignment: Assignment) -> Assignment:
+    """Cancel an assignment: from now on it sends no reminder, opens no refresher and reaches
+    no learner who joins later. Its enrollments, progress and completions stay on record.
+    Cancelling twice changes nothing. The agency's dashboard figures are forgotten on commit.
+    """
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    _refuse_unless_manager(by, assignment.agency)
+    if not assignment.is_cancelled:
+        assignment.cancelled_at, assignment.cancelled_by = timezone.now(), by
+        assignment.save(update_fields=["cancelled_at", "cancelled_by"])
+        dashboard_forget_on_commit(assignment.agency)
+    return assignment
+
+
+@transaction.atomic
+def assignments_apply_to_new_learner(*, user: User, agency: Agency) -> AssignmentOutcome:
+    """A learner who joins an agency receives its live whole-agency assignments of published
+    series, due counted from the agency's today. Called by the membership service
+    (``accounts.services.membership_ensure``) through ``settings.LMS_LEARNER_JOINED``.
+    """
+    today = agency.today()
+    outcome = AssignmentOutcome()
+    assignments = (
+        Assignment.objects.live()
+        .filter(agency=agency, everyone=True, series__status=Series.Status.PUBLISHED)
+        .select_related("series", "agency")
+        .order_by("pk")
+    )
+    for assignment in assignments:
+        outcome = outcome + _link(assignment, [user.pk], due=assignment.due_date_from(today))
+    if outcome.covered:
+        dashboard_forget_on_commit(agency)
+    return outcome
 
 
 def add_months(day: date, months: int) -> date:
@@ -144,13 +400,41 @@ def refresher_due(*, completed_on: date, months: int) -> date:
     return add_months(completed_on, months)
 
 
+def _open_next_cycles(rows: list[tuple[int, int, int, int, int, date]]) -> int:
+    """Hand each completed current cycle (pk, user, series, cycle, assignment, due) over to a
+    new open cycle due by ``due``. Safe under concurrent callers: a cycle is handed over by a
+    conditional update, and the database refuses a second current cycle. Returns how many."""
+    if not rows:
+        return 0
+    with transaction.atomic():
+        handed_over = Enrollment.objects.filter(
+            pk__in=[row[0] for row in rows], is_current=True, completed_at__isnull=False
+        ).update(is_current=False)
+        # Rows another caller handed over first conflict with its new cycles and drop out.
+        Enrollment.objects.bulk_create(
+            [
+                Enrollment(
+                    user_id=user_id,
+                    series_id=series_id,
+                    cycle=cycle + 1,
+                    source=Enrollment.Source.ASSIGNED,
+                    assignment_id=assignment_id,
+                    due_on=due,
+                )
+                for _pk, user_id, series_id, cycle, assignment_id, due in rows
+            ],
+            ignore_conflicts=True,
+        )
+    return handed_over
+
+
 def refreshers_open(*, agency: Agency, today: date) -> int:
-    """Open the next cycle of recurring assignments whose refresher is coming due.
+    """Open the next cycle of live recurring assignments whose refresher is coming due.
 
     A learner who completed a cycle of an assignment that recurs every N months gets a new cycle
     due N months after that completion, opened ``LMS_REFRESHER_OPENS_DAYS_BEFORE`` days ahead.
-    The completed cycle stays on record. Safe under concurrent planners: a cycle is handed over
-    by a conditional update, and the database refuses a second current cycle.
+    The completed cycle stays on record; a cancelled assignment opens nothing. Safe under
+    concurrent runs. The agency's dashboard figures are forgotten on commit when a cycle opens.
     Returns how many cycles were opened.
     """
     zone = zoneinfo.ZoneInfo(agency.timezone)
@@ -161,6 +445,7 @@ def refreshers_open(*, agency: Agency, today: date) -> int:
             is_current=True,
             completed_at__isnull=False,
             assignment__recurrence_months__isnull=False,
+            assignment__cancelled_at__isnull=True,
         )
         .values_list(
             "pk",
@@ -180,26 +465,15 @@ def refreshers_open(*, agency: Agency, today: date) -> int:
             due = refresher_due(completed_on=completed_at.astimezone(zone).date(), months=months)
             if due - ahead <= today:
                 due_now.append((pk, user_id, series_id, cycle, assignment_id, due))
-        if not due_now:
-            continue
-        with transaction.atomic():
-            handed_over = Enrollment.objects.filter(
-                pk__in=[row[0] for row in due_now], is_current=True
-            ).update(is_current=False)
-            # Rows another planner handed over first conflict with its new cycles and drop out.
-            Enrollment.objects.bulk_create(
-                [
-                    Enrollment(
-                        user_id=user_id,
-                        series_id=series_id,
-                        cycle=cycle + 1,
-                        source=Enrollment.Source.ASSIGNED,
-                        assignment_id=assignment_id,
-                        due_on=due,
-                    )
-                    for _pk, user_id, series_id, cycle, assignment_id, due in due_now
-                ],
-                ignore_conflicts=True,
-            )
-        opened += handed_over
+        opened += _open_next_cycles(due_now)
+    if opened:
+        dashboard_forget_on_commit(agency)
     return opened
+
+
+def refreshers_open_everywhere() -> int:
+    """Open due refreshers in every agency, each on its own today. Returns how many opened."""
+    return sum(
+        refreshers_open(agency=agency, today=agency.today())
+        for agency in Agency.objects.order_by("pk")
+    )

@@ -275,6 +275,12 @@ class Component(models.Model):
         return self.completion_threshold or settings.LMS_VIDEO_COMPLETION_THRESHOLD
 
 
+class AssignmentQuerySet(models.QuerySet):
+    def live(self) -> "AssignmentQuerySet":
+        """Assignments not cancelled: the ones that remind, refresh and reach new learners."""
+        return self.filter(cancelled_at__isnull=True)
+
+
 class Assignment(models.Model):
     """A supervisor's requirement that learners of an agency complete a series by a due date."""
 
@@ -307,6 +313,19 @@ class Assignment(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(120)],
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # A cancelled assignment sends no more reminders, opens no more refreshers and reaches no
+    # new learner; its enrollments and their history stay.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("assignment")
@@ -323,10 +342,19 @@ class Assignment(models.Model):
                 | models.Q(recurrence_months__gte=1, recurrence_months__lte=120),
                 name="assignment_recurrence_range",
             ),
+            models.CheckConstraint(
+                condition=models.Q(cancelled_at__isnull=False)
+                | models.Q(cancelled_by__isnull=True),
+                name="assignment_cancelled_by_only_when_cancelled",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.series} for {self.agency}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
     def due_date_from(self, day: date) -> date:
         """The due date for a learner who receives the assignment on ``day``."""

@@ -63,7 +63,8 @@ def enrollments_for_home(*, user: User) -> list[Enrollment]:
         Enrollment.objects.filter(user=user, is_current=True).select_related("series", "assignment")
     )
     for enrollment in enrollments:
-        months = enrollment.assignment.recurrence_months if enrollment.assignment else None
+        live = enrollment.assignment and not enrollment.assignment.is_cancelled
+        months = enrollment.assignment.recurrence_months if live else None
         enrollment.refresher_due = (
             refresher_due(completed_on=timezone.localdate(enrollment.completed_at), months=months)
             if enrollment.completed_at and months

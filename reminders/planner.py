@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from accounts.models import Agency, Membership
 from accounts.selectors import learner_here
-from courses.assignments import refreshers_open
 from courses.models import Enrollment
 from lms.batching import batched
 from reminders.models import Reminder
@@ -31,12 +30,14 @@ def agency_now(agency: Agency, now: datetime) -> datetime:
 
 
 def _open_assigned(agency: Agency) -> QuerySet[Enrollment]:
-    """Unfinished, current, assigned enrollments of the agency's learners."""
+    """Unfinished, current enrollments of the agency's learners under a live (not cancelled)
+    assignment."""
     return Enrollment.objects.filter(
         learner_here(agency),
         is_current=True,
         completed_at__isnull=True,
         assignment__isnull=False,
+        assignment__cancelled_at__isnull=True,
         due_on__isnull=False,
     ).order_by()  # read in whatever order the database finds cheapest
 
@@ -110,7 +111,6 @@ def plan(*, now: datetime | None = None, ignore_window: bool = False) -> int:
         local = agency_now(agency, now)
         if not ignore_window and local.hour < settings.LMS_REMINDER_SEND_HOUR:
             continue
-        refreshers_open(agency=agency, today=local.date())
         for batch in batched(_rows(agency, local.date(), now), BATCH):
             # Same keys in the same order in every planner: two at once queue, never deadlock.
             batch.sort(key=lambda r: (r.recipient_id, r.enrollment_id or 0, r.kind, r.step))

@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency, Membership, User
-from courses.models import Series
+from courses.models import Assignment, Series
 from supervision.selectors import SORTS, STATUS_LABELS, STATUSES, Filters
 
 
@@ -47,25 +47,9 @@ class LearnerFilterForm(forms.Form):
         )
 
 
-class AssignmentForm(forms.Form):
-    """Assign a series: to the whole agency or to learners named by email, due by a date."""
+class DueRuleForm(forms.Form):
+    """When an assignment is due, and whether it recurs: the part a supervisor can change later."""
 
-    series = forms.ModelChoiceField(label=_("Series"), queryset=Series.objects.none())
-    audience = forms.ChoiceField(
-        label=_("Who"),
-        choices=[
-            ("everyone", _("Every learner of the agency, including those who join later")),
-            ("chosen", _("Only the learners listed below")),
-        ],
-        initial="everyone",
-        widget=forms.RadioSelect,
-    )
-    learner_emails = forms.CharField(
-        label=_("Learners' email addresses"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("One per line, or separated by commas."),
-    )
     due_rule = forms.ChoiceField(
         label=_("Due"),
         choices=[("date", _("On a date")), ("days", _("A number of days after assignment"))],
@@ -89,10 +73,6 @@ class AssignmentForm(forms.Form):
     def __init__(self, *args, agency: Agency, today: date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.agency, self.today = agency, today
-        self.fields["series"].queryset = Series.objects.filter(
-            status=Series.Status.PUBLISHED
-        ).order_by("title")
-        self.learners: list[User] = []
 
     def clean(self) -> dict:
         data = super().clean()
@@ -106,6 +86,66 @@ class AssignmentForm(forms.Form):
             if not data.get("due_in_days"):
                 self.add_error("due_in_days", _("Give the number of days."))
             data["due_on"] = None
+        return data
+
+
+class AssignmentChangeForm(DueRuleForm):
+    """Change an assignment's due rule or recurrence; who it covers and the series stay."""
+
+    def __init__(self, *args, assignment: Assignment, **kwargs) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "due_rule": "date" if assignment.due_on else "days",
+                "due_on": assignment.due_on,
+                "due_in_days": assignment.due_in_days,
+                "recurrence_months": assignment.recurrence_months,
+            },
+        )
+        super().__init__(*args, agency=assignment.agency, **kwargs)
+        self.fields["due_in_days"].help_text = _(
+            "Counted from the day each learner received the assignment."
+        )
+
+
+class AssignmentForm(DueRuleForm):
+    """Assign a series: to the whole agency or to learners named by email, due by a date."""
+
+    series = forms.ModelChoiceField(label=_("Series"), queryset=Series.objects.none())
+    audience = forms.ChoiceField(
+        label=_("Who"),
+        choices=[
+            ("everyone", _("Every learner of the agency, including those who join later")),
+            ("chosen", _("Only the learners listed below")),
+        ],
+        initial="everyone",
+        widget=forms.RadioSelect,
+    )
+    learner_emails = forms.CharField(
+        label=_("Learners' email addresses"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One per line, or separated by commas."),
+    )
+    field_order = [
+        "series",
+        "audience",
+        "learner_emails",
+        "due_rule",
+        "due_on",
+        "due_in_days",
+        "recurrence_months",
+    ]
+
+    def __init__(self, *args, agency: Agency, today: date, **kwargs) -> None:
+        super().__init__(*args, agency=agency, today=today, **kwargs)
+        self.fields["series"].queryset = Series.objects.filter(
+            status=Series.Status.PUBLISHED
+        ).order_by("title")
+        self.learners: list[User] = []
+
+    def clean(self) -> dict:
+        data = super().clean()
         if data.get("audience") == "chosen":
             emails = {
                 e.strip().lower()

@@ -29,6 +29,8 @@ from django.utils import timezone
 
 from accounts.models import Agency, Membership, User
 from accounts.selectors import learner_here, supervision_of
+from courses.dashboard import dashboard_forget as dashboard_forget  # re-exported
+from courses.dashboard import dashboard_key
 from courses.models import Assignment, Enrollment, Series
 
 STATUSES = ("not_started", "in_progress", "completed", "overdue")
@@ -65,7 +67,7 @@ def agency_zone(agency: Agency) -> zoneinfo.ZoneInfo:
 
 
 def agency_today(agency: Agency) -> date:
-    return timezone.localdate(timezone=agency_zone(agency))
+    return agency.today()
 
 
 def enrollments_for_supervisor(*, supervisor: User, agency: Agency) -> QuerySet[Enrollment]:
@@ -110,6 +112,19 @@ def learners_without_enrollment(*, supervisor: User, agency: Agency) -> QuerySet
         .exclude(Exists(Enrollment.objects.filter(user_id=OuterRef("pk"))))
         .order_by()  # callers take a few; no sort of every learner to find them
     )
+
+
+def learners_without_enrollment_matching(
+    *, supervisor: User, agency: Agency, filters: Filters
+) -> QuerySet[User]:
+    """The learners enrolled in nothing who belong under ``filters``, by name: their status is
+    "not started" in no series, so a series, another status or "overdue only" leaves them out."""
+    if filters.series or filters.overdue or filters.status not in ("", "not_started"):
+        return User.objects.none()
+    people = learners_without_enrollment(supervisor=supervisor, agency=agency)
+    for word in filters.q.split()[:6]:
+        people = people.filter(Q(full_name__icontains=word) | Q(email__icontains=word))
+    return people.order_by("full_name", "email", "pk")
 
 
 def status_q(status: str, today: date) -> Q:
@@ -297,19 +312,15 @@ class Dashboard:
         return sum(s.counts["overdue"] for s in self.summaries)
 
 
-def _dashboard_key(agency: Agency) -> str:
-    # The agency's date is in the key: overdue changes at its midnight, not a minute later.
-    return f"agency-dashboard:{agency.pk}:{agency_today(agency).isoformat()}"
-
-
 def dashboard(enrollments: QuerySet[Enrollment], *, agency: Agency) -> Dashboard:
     """The dashboard's figures, kept for ``LMS_DASHBOARD_CACHE_SECONDS`` per agency.
 
     The figures are the same for every supervisor of the agency; ``enrollments`` must already be
     scoped to a supervisor of it (``enrollments_for_supervisor``), so nobody else fills the entry.
-    Changes a supervisor makes (assignments) clear it; learners' progress shows within the minute.
+    The assignment services clear it on commit, whoever calls them (``courses.dashboard``);
+    learners' progress shows within the minute.
     """
-    key = _dashboard_key(agency)
+    key = dashboard_key(agency)
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -322,11 +333,6 @@ def dashboard(enrollments: QuerySet[Enrollment], *, agency: Agency) -> Dashboard
     )
     cache.set(key, figures, settings.LMS_DASHBOARD_CACHE_SECONDS)
     return figures
-
-
-def dashboard_forget(agency: Agency) -> None:
-    """Drop the agency's cached dashboard (after a change its supervisors expect to see)."""
-    cache.delete(_dashboard_key(agency))
 
 
 def learner_for_supervisor(*, supervisor: User, learner_id: int) -> tuple[User, list[Agency]]:
@@ -350,12 +356,42 @@ def learner_for_supervisor(*, supervisor: User, learner_id: int) -> tuple[User, 
 
 
 def assignments_for_supervisor(*, supervisor: User, agency: Agency) -> list[Assignment]:
-    """The agency's assignments with how many enrollments each gave (none unless supervised)."""
+    """The agency's assignments, live ones first, with how many current cycles each holds
+    (``enrollment_count``; none unless supervised)."""
     return list(
         Assignment.objects.filter(
             Exists(supervision_of(user=supervisor, agency=agency)), agency=agency
         )
-        .select_related("series", "created_by")
-        .annotate(enrollment_count=Count("enrollments"))
-        .order_by("-created_at")
+        .select_related("series", "created_by", "cancelled_by")
+        .annotate(
+            enrollment_count=Count("enrollments", filter=Q(enrollments__is_current=True)),
+        )
+        .order_by(F("cancelled_at").desc(nulls_first=True), "-created_at")
+    )
+
+
+def assignment_for_supervisor(*, supervisor: User, assignment_id: int) -> Assignment:
+    """One assignment of an agency the user supervises; 404 for any other (the answer must not
+    confirm that the id exists)."""
+    assignment = (
+        Assignment.objects.filter(
+            pk=assignment_id, agency__in=agencies_for_supervisor(user=supervisor)
+        )
+        .select_related("agency", "series", "created_by", "cancelled_by")
+        .first()
+    )
+    if assignment is None:
+        raise Http404("No such assignment.")
+    return assignment
+
+
+def open_enrollments_outside_assignments(*, supervisor: User, agency: Agency) -> int:
+    """How many unfinished current enrollments of the agency's learners no live assignment
+    holds (self-enrolled, older records, or a cancelled assignment's): they get no assignment
+    reminders (0 unless supervised)."""
+    return (
+        enrollments_for_supervisor(supervisor=supervisor, agency=agency)
+        .filter(completed_at__isnull=True)
+        .filter(Q(assignment__isnull=True) | Q(assignment__cancelled_at__isnull=False))
+        .count()
     )

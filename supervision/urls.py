@@ -13,4 +13,10 @@ urlpatterns = [
     path("export.csv", views.export_csv, name="export"),
     path("assignments/", views.assignments, name="assignments"),
     path("assignments/new/", views.assignment_new, name="assignment-new"),
+    path("assignments/<int:assignment_id>/", views.assignment_edit, name="assignment-edit"),
+    path(
+        "assignments/<int:assignment_id>/cancel/",
+        views.assignment_cancel_view,
+        name="assignment-cancel",
+    ),
 ]

@@ -14,7 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import mfa_setup_redirect
 from accounts.models import Agency
-from courses.assignments import AssignmentRefused, assignment_create
+from courses.assignments import (
+    AssignmentRefused,
+    assignment_cancel,
+    assignment_change,
+    assignment_create,
+)
 from courses.models import (
     Component,
     Enrollment,
@@ -25,7 +30,7 @@ from courses.models import (
 )
 from reminders.models import Reminder
 from supervision import selectors, services
-from supervision.forms import AssignmentForm, LearnerFilterForm
+from supervision.forms import AssignmentChangeForm, AssignmentForm, LearnerFilterForm
 from supervision.selectors import STATUS_LABELS, Filters
 
 PAGE_SIZE = 50
@@ -309,7 +314,11 @@ def _csv_safe(value: str) -> str:
 @require_GET
 @supervisor_required
 def export_csv(request: HttpRequest) -> StreamingHttpResponse:
-    """Every row of the current filters, streamed: memory stays flat however many learners."""
+    """Every row of the current filters, streamed: memory stays flat however many learners.
+
+    One row per learner and series enrolled; then each learner of the agency enrolled in
+    nothing, once, with an empty series and status not_started (DESIGN.md), by name.
+    """
     agency = request.agency
     filters = _filter_form(request).filters()
     rows = selectors.filter_enrollments(_scoped(request), filters, agency=agency).values_list(
@@ -322,6 +331,9 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
         "completed_at",
         "last_activity_at",
     )
+    unenrolled = selectors.learners_without_enrollment_matching(
+        supervisor=request.user, agency=agency, filters=filters
+    ).values_list("full_name", "email")
     log = services.export_started(supervisor=request.user, agency=agency, filters=filters.as_dict())
     tz = selectors.agency_zone(agency)
     writer = csv.writer(_Echo())
@@ -354,6 +366,26 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
                 )
                 if len(block) == EXPORT_CHUNK:
                     # Hundreds of rows per write: a network write per row would dominate.
+                    count += len(block)
+                    yield "".join(block)
+                    block = []
+            for name, email in unenrolled.iterator(chunk_size=EXPORT_CHUNK):
+                block.append(
+                    writer.writerow(
+                        (
+                            agency_name,
+                            _csv_safe(name or ""),
+                            _csv_safe(email),
+                            "",
+                            "not_started",
+                            0,
+                            "",
+                            "",
+                            "",
+                        )
+                    )
+                )
+                if len(block) == EXPORT_CHUNK:
                     count += len(block)
                     yield "".join(block)
                     block = []
@@ -442,23 +474,28 @@ def _back(request: HttpRequest, default: str) -> str:
 def assignments(request: HttpRequest) -> HttpResponse:
     agency = request.agency
     rows = selectors.assignments_for_supervisor(supervisor=request.user, agency=agency)
+    outside = selectors.open_enrollments_outside_assignments(supervisor=request.user, agency=agency)
     return render(
         request,
         "supervision/assignments.html",
-        {"agency": agency, "agencies": request.agencies, "assignments": rows},
+        {"agency": agency, "agencies": request.agencies, "assignments": rows, "outside": outside},
     )
+
+
+def _assignments_url(agency: Agency) -> str:
+    return f"{reverse('agency:assignments')}?agency={agency.slug}"
 
 
 @require_http_methods(["GET", "POST"])
 @supervisor_required
 def assignment_new(request: HttpRequest) -> HttpResponse:
     agency = request.agency
-    today = selectors.agency_today(agency)
+    today = agency.today()
     form = AssignmentForm(request.POST or None, agency=agency, today=today)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            assignment, enrolled = assignment_create(
+            assignment, outcome = assignment_create(
                 supervisor=request.user,
                 agency=agency,
                 series=data["series"],
@@ -472,15 +509,84 @@ def assignment_new(request: HttpRequest) -> HttpResponse:
         except AssignmentRefused as refusal:
             form.add_error(None, str(refusal))
         else:
-            selectors.dashboard_forget(agency)
-            messages.success(
-                request,
-                f"“{assignment.series.title}” assigned: {enrolled} new enrollment"
-                f"{'' if enrolled == 1 else 's'}; learners already enrolled keep their progress.",
-            )
-            return redirect(f"{reverse('agency:assignments')}?agency={agency.slug}")
+            messages.success(request, f"“{assignment.series.title}” assigned. {outcome.describe()}")
+            return redirect(_assignments_url(agency))
     return render(
         request,
         "supervision/assignment_form.html",
         {"agency": agency, "agencies": request.agencies, "form": form},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@supervisor_required
+def assignment_edit(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    assignment = selectors.assignment_for_supervisor(
+        supervisor=request.user, assignment_id=assignment_id
+    )
+    agency = assignment.agency
+    if assignment.is_cancelled:
+        messages.info(request, "This assignment was cancelled; it can no longer be changed.")
+        return redirect(_assignments_url(agency))
+    form = AssignmentChangeForm(request.POST or None, assignment=assignment, today=agency.today())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            moved = assignment_change(
+                by=request.user,
+                assignment=assignment,
+                due_on=data["due_on"],
+                due_in_days=data["due_in_days"],
+                recurrence_months=data["recurrence_months"],
+            )
+        except AssignmentRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                f"“{assignment.series.title}” changed: the due date of {moved} unfinished "
+                f"enrollment{'' if moved == 1 else 's'} changed; completions stay as they are.",
+            )
+            return redirect(_assignments_url(agency))
+    return render(
+        request,
+        "supervision/assignment_edit.html",
+        {
+            "agency": agency,
+            "agencies": request.agencies,
+            "assignment": assignment,
+            "form": form,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@supervisor_required
+def assignment_cancel_view(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    """Ask first (GET), cancel on the confirmed POST."""
+    assignment = selectors.assignment_for_supervisor(
+        supervisor=request.user, assignment_id=assignment_id
+    )
+    agency = assignment.agency
+    if assignment.is_cancelled:
+        messages.info(request, "This assignment was already cancelled.")
+        return redirect(_assignments_url(agency))
+    if request.method == "POST":
+        assignment_cancel(by=request.user, assignment=assignment)
+        messages.success(
+            request,
+            f"“{assignment.series.title}” cancelled: no more reminders or refreshers from it, "
+            "and learners who join later do not receive it. Enrollments and progress are kept.",
+        )
+        return redirect(_assignments_url(agency))
+    open_count = assignment.enrollments.filter(is_current=True, completed_at__isnull=True).count()
+    return render(
+        request,
+        "supervision/assignment_cancel.html",
+        {
+            "agency": agency,
+            "agencies": request.agencies,
+            "assignment": assignment,
+            "open_count": open_count,
+        },
     )

@@ -247,6 +247,15 @@ def _build_world() -> World:
             # Signing in changes a user's reset tokens: the link is the bystander's.
             "reset_uid": user_pk_to_url_str(bystander),
             "reset_key": default_token_generator.make_token(bystander),
+            # The seed's own assignments (made by seed_demo through the assignment service).
+            "demo_pd_assignment": Assignment.objects.get(
+                agency=agencies[DEMO_PD], created_by=users["supervisor"]
+            ).pk,
+            "sheriff_assignment": Assignment.objects.get(
+                agency=agencies[SHERIFF],
+                created_by=users["supervisor_other_agency"],
+                everyone=False,
+            ).pk,
             "series_content_type": ContentType.objects.get_for_model(Series).pk,
             "series_pk": series.pk,
             **_quiz_and_survey(module),
@@ -342,6 +351,17 @@ def _learner_pages(
     )
 
 
+def _assignment_pages(
+    key: str, *, supervisor: Expect, supervisor_other_agency: Expect, method: str = "get"
+) -> Case:
+    return Case(
+        supervisors_only(supervisor=supervisor, supervisor_other_agency=supervisor_other_agency),
+        lambda w: {"assignment_id": w.values[key]},
+        label=f"{key.replace('_', '-')}-{method}",
+        method=method,
+    )
+
+
 MATRIX: dict[str, list[Case]] = {
     "home": [Case(everyone(200))],  # the welcome page for anonymous users, “My training” else
     "healthz": [Case(everyone(200))],
@@ -413,6 +433,32 @@ MATRIX: dict[str, list[Case]] = {
     "agency:assignment-new": [
         Case(supervisors_only(supervisor=200, supervisor_other_agency=200)),
         Case(supervisors_only(supervisor=200, supervisor_other_agency=200), method="post"),
+    ],
+    # An assignment of another agency is a 404; a POST without data shows the form's errors.
+    "agency:assignment-edit": [
+        _assignment_pages("demo_pd_assignment", supervisor=200, supervisor_other_agency=404),
+        _assignment_pages("sheriff_assignment", supervisor=404, supervisor_other_agency=200),
+        _assignment_pages(
+            "demo_pd_assignment", supervisor=200, supervisor_other_agency=404, method="post"
+        ),
+    ],
+    # The confirmation page; the POST cancels (rolled back after each case) and returns to the
+    # list.
+    "agency:assignment-cancel": [
+        _assignment_pages("demo_pd_assignment", supervisor=200, supervisor_other_agency=404),
+        _assignment_pages("sheriff_assignment", supervisor=404, supervisor_other_agency=200),
+        _assignment_pages(
+            "demo_pd_assignment",
+            supervisor=Redirect("/agency/assignments/?agency={demo_pd}"),
+            supervisor_other_agency=404,
+            method="post",
+        ),
+        _assignment_pages(
+            "sheriff_assignment",
+            supervisor=404,
+            supervisor_other_agency=Redirect("/agency/assignments/?agency={sheriff}"),
+            method="post",
+        ),
     ],
     # A learner outside the supervisor's agencies is a 404, exactly like an id that does not exist.
     "agency:learner-detail": [

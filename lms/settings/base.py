@@ -207,6 +207,10 @@ LMS_REMINDER_RETRY_BASE_SECONDS = 60  # doubled each attempt, with jitter
 LMS_REMINDER_SENDING_TIMEOUT_SECONDS = 600  # a row “sending” longer than this is re-queued
 LMS_REMINDER_CHUNK = 200  # reminders per send task
 LMS_REFRESHER_OPENS_DAYS_BEFORE = 60  # a recurring assignment's next cycle opens this far ahead
+# What follows a learner joining an agency, called by accounts.services.membership_ensure with
+# ``user`` and ``agency`` in its transaction. Named here because accounts may not import the apps
+# above it: the agency's whole-agency assignments reach the newcomer.
+LMS_LEARNER_JOINED = ["courses.assignments.assignments_apply_to_new_learner"]
 # The dashboard's figures are kept this long per agency (learners' progress shows within it).
 LMS_DASHBOARD_CACHE_SECONDS = env.int("LMS_DASHBOARD_CACHE_SECONDS", default=60)
 LMS_BASE_URL = env.str("LMS_BASE_URL", default="http://127.0.0.1:8000")  # links in emails

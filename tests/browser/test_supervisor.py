@@ -214,7 +214,12 @@ def test_other_agency_supervisor_sees_none_of_demo_pd_learners(
     _download, lines = _download_csv(page)
     assert lines[0] == CSV_HEADER
     records = list(csv.DictReader(io.StringIO("\n".join(lines))))
-    assert len(records) == len(enrolled)
+    # One row per enrolled learner, then the learner enrolled in nothing, once (DESIGN.md).
+    unenrolled = [name for _email, name, plan in SHERIFF_LEARNERS if plan is None]
+    assert len(records) == len(enrolled) + len(unenrolled)
+    assert [(r["learner_name"], r["series"], r["status"]) for r in records[len(enrolled) :]] == [
+        (name, "", "not_started") for name in unenrolled
+    ]
     assert {r["agency"] for r in records} == {SHERIFF}
     assert {r["learner_email"] for r in records} <= sheriff_emails
     assert not [text for text in demo_people if text in "\n".join(lines)]

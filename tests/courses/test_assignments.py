@@ -26,11 +26,11 @@ def test_whole_agency_assignment_enrols_every_learner_with_the_due_date(
 ):
     """Every learner of the agency gets an assigned enrollment due N days from today."""
     others = [factories.learner_of(agency) for _ in range(3)]
-    assignment, enrolled = assignment_create(
+    assignment, outcome = assignment_create(
         supervisor=supervisor, agency=agency, series=series, today=TODAY, everyone=True,
         due_in_days=30,
     )  # fmt: skip
-    assert enrolled == 4
+    assert (outcome.enrolled, outcome.covered) == (4, 4)
     rows = Enrollment.objects.filter(series=series)
     assert {e.user_id for e in rows} == {learner.pk, *(u.pk for u in others)}
     assert {(e.source, e.due_on, e.assignment_id) for e in rows} == {
@@ -42,11 +42,11 @@ def test_whole_agency_assignment_enrols_every_learner_with_the_due_date(
 def test_chosen_learners_only(agency, supervisor, series, learner):
     """Only the chosen learners are enrolled, by a fixed date."""
     bystander = factories.learner_of(agency)
-    _, enrolled = assignment_create(
+    _, outcome = assignment_create(
         supervisor=supervisor, agency=agency, series=series, today=TODAY, learners=[learner],
         due_on=date(2027, 1, 31),
     )  # fmt: skip
-    assert enrolled == 1
+    assert (outcome.enrolled, outcome.covered) == (1, 1)
     assert Enrollment.objects.get(user=learner).due_on == date(2027, 1, 31)
     assert not Enrollment.objects.filter(user=bystander).exists()
 
@@ -58,11 +58,11 @@ def test_an_existing_unfinished_enrollment_takes_the_assignment_and_keeps_its_pr
     own = services.enrollment_create(user=learner, series=series)
     reading = series.modules.get(slug="understanding").components.get(slug="reading")
     services.progress_record(user=learner, component=reading)
-    assignment, enrolled = assignment_create(
+    assignment, outcome = assignment_create(
         supervisor=supervisor, agency=agency, series=series, today=TODAY, everyone=True,
         due_in_days=10,
     )  # fmt: skip
-    assert enrolled == 0
+    assert (outcome.enrolled, outcome.due_moved) == (0, 1)
     own.refresh_from_db()
     assert (own.assignment_id, own.source, own.due_on) == (
         assignment.pk,
@@ -72,17 +72,21 @@ def test_an_existing_unfinished_enrollment_takes_the_assignment_and_keeps_its_pr
     assert own.percent_complete == 25
 
 
-def test_a_completed_cycle_is_left_as_it_is(agency, supervisor, series, learner):
-    """Training already completed is not reopened by an assignment."""
+def test_a_completed_cycle_stays_completed_and_takes_the_assignment(
+    agency, supervisor, series, learner
+):
+    """Training already completed is not reopened; the completed cycle is linked to the
+    assignment and the result counts it as completed (not as nothing)."""
     own = services.enrollment_create(user=learner, series=series)
     Enrollment.objects.filter(pk=own.pk).update(completed_at=timezone.now(), percent_complete=100)
-    _, enrolled = assignment_create(
+    assignment, outcome = assignment_create(
         supervisor=supervisor, agency=agency, series=series, today=TODAY, everyone=True,
         due_in_days=10,
     )  # fmt: skip
-    assert enrolled == 0
+    assert (outcome.enrolled, outcome.completed, outcome.covered) == (0, 1, 1)
     own.refresh_from_db()
-    assert own.assignment is None and own.completed_at is not None
+    assert own.assignment_id == assignment.pk and own.completed_at is not None
+    assert own.is_current and Enrollment.objects.filter(user=learner).count() == 1
 
 
 def test_learners_who_join_later_receive_whole_agency_assignments(agency, supervisor, series):
@@ -159,11 +163,11 @@ def test_whole_agency_assignment_makes_no_query_per_learner(agency, supervisor, 
         for _ in range(size):
             membership_ensure(user=factories.UserFactory(), agency=target)
         with CaptureQueriesContext(connection) as queries:
-            _, enrolled = assignment_create(
+            _, outcome = assignment_create(
                 supervisor=boss, agency=target, series=series, today=TODAY, everyone=True,
                 due_in_days=5,
             )  # fmt: skip
-        assert enrolled == size
+        assert outcome.enrolled == size
         statements = [q["sql"] for q in queries.captured_queries]
         counts.append(sum(1 for sql in statements if not sql.startswith("INSERT")))
     assert counts[0] == counts[1], counts

@@ -1,10 +1,14 @@
+import io
+
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Agency, Membership, User
-from courses.models import Enrollment, Progress, Series
+from courses.models import Assignment, Enrollment, Progress, Series
+from reminders.models import Reminder
 from toolkit.models import Resource
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +28,8 @@ def _snapshot() -> dict[str, list]:
         "courses_enrollment",
         "courses_progress",
         "courses_modulecompletion",
+        "courses_assignment",
+        "courses_assignment_learners",
     ]
     with connection.cursor() as cursor:
         snapshot = {}
@@ -74,3 +80,36 @@ def test_seed_demo_prints_a_generated_password_when_none_is_given(monkeypatch, c
     assert User.objects.get(email="supervisor@example.com").check_password(password)
     call_command("seed_demo")
     assert "passwords are unchanged" in capsys.readouterr().out
+
+
+OVERDUE_DEMO_LEARNERS = {
+    "marcus.reed@example.com",
+    "sofia.alvarez@example.com",
+    "grace.kim@example.com",
+    "riley.jensen@example.com",
+}
+
+
+def test_the_demo_is_a_real_assignment_and_send_reminders_emails_the_overdue(monkeypatch, settings):
+    """seed_demo assigns the series through the assignment service (once, however often it
+    runs); send_reminders on a fresh demo then emails every overdue demo learner."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    call_command("seed_demo")
+    call_command("seed_demo")
+    demo = Agency.objects.get(slug="demo-police-department")
+    sheriff = Agency.objects.get(slug="neighbouring-sheriffs-office")
+    assert Assignment.objects.filter(agency=demo).count() == 1
+    assert Assignment.objects.filter(agency=sheriff).count() == 1
+    assert Assignment.objects.get(agency=demo).recurrence_months == 12
+    enrolled = Enrollment.objects.filter(user__memberships__agency__in=[demo, sheriff])
+    assert not enrolled.filter(assignment__isnull=True).exists()
+    # The demo learner enrolled in nothing stays so.
+    assert not Enrollment.objects.filter(user__email="ethan.morales@example.com").exists()
+
+    call_command("send_reminders", stdout=io.StringIO())
+    overdue = Reminder.objects.filter(kind=Reminder.Kind.OVERDUE)
+    assert {r.recipient.email for r in overdue} == OVERDUE_DEMO_LEARNERS
+    assert set(overdue.values_list("status", flat=True)) == {Reminder.Status.SENT}
+    was_due = {to for m in mail.outbox if " was due " in m.subject for to in m.to}
+    assert was_due == OVERDUE_DEMO_LEARNERS, [(m.to, m.subject) for m in mail.outbox]

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from courses import tasks
 from courses.assignments import add_months, refresher_due, refreshers_open
 from courses.models import Enrollment
 from reminders import planner
@@ -94,8 +95,11 @@ def test_a_recurring_assignment_opens_the_next_cycle_ahead_of_its_due_date(due_i
     assert cycles[1].assignment_id == first.assignment_id
 
 
-def test_the_planner_opens_refreshers_and_reminds_about_them(due_in, settings):
-    """The beat's run opens due refreshers, and their reminders follow the usual steps."""
+def test_refreshers_open_in_their_own_task_before_the_send_window_and_the_planner_reminds(
+    due_in, settings, monkeypatch
+):
+    """The hourly refresher task opens the cycle at 03:00 local (before the reminders' send
+    window); the planner itself opens nothing, then reminds about the open cycle as usual."""
     settings.LMS_REFRESHER_OPENS_DAYS_BEFORE = 7
     learner = due_in(10)
     first = Enrollment.objects.get(user=learner)
@@ -103,8 +107,26 @@ def test_the_planner_opens_refreshers_and_reminds_about_them(due_in, settings):
     first.assignment.save()
     completed = datetime(2026, 10, 30, 12, 0, tzinfo=UTC)  # due again 30 November
     Enrollment.objects.filter(pk=first.pk).update(completed_at=completed, percent_complete=100)
-    planner.plan(now=NOW)  # 23 November: 7 days before the refresher's due date
+
+    planner.plan(now=NOW)  # 23 November, 09:00: the planner no longer opens refreshers
+    assert Enrollment.objects.get(user=learner, is_current=True).cycle == 1
+    assert not Reminder.objects.exists()
+
+    early = datetime(2026, 11, 23, 3, 0, tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+    monkeypatch.setattr("django.utils.timezone.now", lambda: early)
+    assert tasks.open_refreshers() == 1
+    monkeypatch.undo()
     new = Enrollment.objects.get(user=learner, is_current=True)
     assert (new.cycle, new.due_on) == (2, date(2026, 11, 30))
+    planner.plan(now=NOW)
     assert list(Reminder.objects.values_list("kind", "step", "cycle")) == [("due_soon", 7, 2)]
     assert TODAY + timedelta(days=7) == new.due_on
+
+
+def test_the_refresher_task_has_its_own_hourly_beat_entry():
+    """The beat schedule (a data migration, editable in admin) runs the refresher task every
+    hour, apart from the reminder planner."""
+    from django_celery_beat.models import PeriodicTask
+
+    entry = PeriodicTask.objects.get(task="courses.tasks.open_refreshers")
+    assert (entry.interval.every, entry.interval.period, entry.enabled) == (1, "hours", True)

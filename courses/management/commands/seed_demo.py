@@ -7,7 +7,6 @@ through the same import path authors' files take.
 import json
 import os
 import secrets
-import zoneinfo
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -20,8 +19,9 @@ from django.utils import timezone
 from accounts.models import AUTHORS_GROUP, Agency, Membership, User
 from accounts.services import membership_ensure
 from courses import services
+from courses.assignments import assignment_create
 from courses.content import series_import
-from courses.models import Component, Enrollment, Series
+from courses.models import Assignment, Component, Enrollment, Series
 from toolkit.services import resource_upsert
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -42,6 +42,9 @@ DEMO_PD_LEARNERS = [
     ("grace.kim@example.com", "Grace Kim", (3, 0, -1, 6)),
     ("ethan.morales@example.com", "Ethan Morales", None),
 ]
+# The demo assignment's due rule: no plan above is due later, so no demo learner's date moves.
+DEMO_DUE_IN_DAYS = 30
+DEMO_PD_REFRESHER_MONTHS = 12  # the demo department requires an annual refresher
 SHERIFF_LEARNERS = [
     ("casey.porter@example.com", "Casey Porter", (4, 0, 20, 15)),
     ("riley.jensen@example.com", "Riley Jensen", (2, 0, -7, 12)),
@@ -99,6 +102,11 @@ class Command(BaseCommand):
                 user, new = self._member(agency, email, name, Membership.Role.LEARNER)
                 if new and plan is not None:
                     self._walk(user, series, agency, *plan)
+        for agency, learners, months in (
+            (demo_pd, DEMO_PD_LEARNERS, DEMO_PD_REFRESHER_MONTHS),
+            (sheriff, SHERIFF_LEARNERS, None),
+        ):
+            self._assign(agency, series, [email for email, _, plan in learners if plan], months)
         author, _ = self._user("author@example.com", "Alex Morgan")
         author.groups.add(Group.objects.get_or_create(name=AUTHORS_GROUP)[0])
         admin, new = self._user("admin@example.com", "Site Administrator")
@@ -106,6 +114,27 @@ class Command(BaseCommand):
             admin.is_staff = admin.is_superuser = True
             admin.save(update_fields=["is_staff", "is_superuser"])
         return self.created
+
+    def _assign(
+        self, agency: Agency, series: Series, emails: list[str], months: int | None
+    ) -> None:
+        """The demo learners' series is a real assignment, made by the agency's supervisor
+        through the assignment service, so the reminder planner sees them. Due later than every
+        plan's own date, so each learner keeps the state the plan gave them. Once per agency."""
+        if Assignment.objects.filter(agency=agency, series=series).exists():
+            return
+        supervisor = User.objects.get(
+            memberships__agency=agency, memberships__role=Membership.Role.SUPERVISOR
+        )
+        assignment_create(
+            supervisor=supervisor,
+            agency=agency,
+            series=series,
+            today=agency.today(),
+            learners=User.objects.filter(email__in=emails),
+            due_in_days=DEMO_DUE_IN_DAYS,
+            recurrence_months=months,
+        )
 
     def _agency(self, name: str, slug: str, tz: str) -> Agency:
         agency, _ = Agency.objects.get_or_create(slug=slug, defaults={"name": name, "timezone": tz})
@@ -142,7 +171,7 @@ class Command(BaseCommand):
     ) -> None:
         """Put a new demo learner where the plan says, through the product's own services."""
         # Due dates count from the agency's today, as its supervisor's pages do.
-        today = timezone.localdate(timezone=zoneinfo.ZoneInfo(agency.timezone))
+        today = agency.today()
         due_on = today + timedelta(days=due_in_days) if due_in_days is not None else None
         enrollment = services.enrollment_create(
             user=user,
