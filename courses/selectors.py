@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
@@ -126,6 +127,22 @@ class Outline:
                         return component
                     fallback = fallback or component
         return fallback
+
+
+def module_state_or_404(*, outline: Outline, module_slug: str) -> ModuleState:
+    """The live module of the outline that the URL names; 404 for any other slug."""
+    for state in outline.modules:
+        if state.module.slug == module_slug:
+            return state
+    raise Http404("No such module.")
+
+
+def component_or_404(*, state: ModuleState, component_slug: str) -> Component:
+    """The live component of the module that the URL names; 404 for any other slug."""
+    for component in state.components:
+        if component.slug == component_slug:
+            return component
+    raise Http404("No such component.")
 
 
 def live_modules(series: Series) -> list[Module]:

@@ -1,5 +1,4 @@
 import json
-import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -16,30 +15,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses import quiz_views, quizzes, selectors, services
+from courses.media import video_response
 from courses.models import Component, Series
 from courses.selectors import ModuleState, Outline
-from lms.http import ranged_file_response
-
-logger = logging.getLogger(__name__)
 
 
 def _get_series_for_user(request: HttpRequest, series_slug: str) -> Series:
     """The series if the user may see it; 404 otherwise (drafts are nobody's business yet)."""
     return get_object_or_404(selectors.series_visible_to(user=request.user), slug=series_slug)
-
-
-def _get_module_state(outline: Outline, module_slug: str) -> ModuleState:
-    for state in outline.modules:
-        if state.module.slug == module_slug:
-            return state
-    raise Http404("No such module.")
-
-
-def _get_component(state: ModuleState, component_slug: str) -> Component:
-    for component in state.components:
-        if component.slug == component_slug:
-            return component
-    raise Http404("No such component.")
 
 
 def _load_component(
@@ -48,8 +31,13 @@ def _load_component(
     """The component and the learner's view of its series; 404 for anything out of reach."""
     series = _get_series_for_user(request, series_slug)
     outline = selectors.series_outline(user=request.user, series=series)
-    state = _get_module_state(outline, module_slug)
-    return series, outline, state, _get_component(state, component_slug)
+    state = selectors.module_state_or_404(outline=outline, module_slug=module_slug)
+    return (
+        series,
+        outline,
+        state,
+        selectors.component_or_404(state=state, component_slug=component_slug),
+    )
 
 
 def _gate(request: HttpRequest, outline: Outline, state: ModuleState) -> HttpResponse | None:
@@ -128,7 +116,7 @@ def series_resume(request: HttpRequest, series_slug: str) -> HttpResponse:
 def module_detail(request: HttpRequest, series_slug: str, module_slug: str) -> HttpResponse:
     series = _get_series_for_user(request, series_slug)
     outline = selectors.series_outline(user=request.user, series=series)
-    state = _get_module_state(outline, module_slug)
+    state = selectors.module_state_or_404(outline=outline, module_slug=module_slug)
     return render(
         request,
         "courses/module_detail.html",
@@ -140,7 +128,7 @@ def module_detail(request: HttpRequest, series_slug: str, module_slug: str) -> H
 def module_advisory(request: HttpRequest, series_slug: str, module_slug: str) -> HttpResponse:
     series = _get_series_for_user(request, series_slug)
     outline = selectors.series_outline(user=request.user, series=series)
-    state = _get_module_state(outline, module_slug)
+    state = selectors.module_state_or_404(outline=outline, module_slug=module_slug)
     if not state.module.content_advisory:
         return redirect(state.module)
     if request.method == "POST":
@@ -436,23 +424,3 @@ def component_media(
     if not series.enrollments.filter(user=request.user).exists():
         raise Http404("Enrol to watch this video.")
     return video_response(request, component)
-
-
-# Media is served as one of these types or as a download, never as a page of this site.
-VIDEO_TYPES = {".webm": "video/webm", ".mp4": "video/mp4"}
-
-
-def video_response(request: HttpRequest, component: Component) -> HttpResponse:
-    """The component's video, in ranges, private to the browser that asked."""
-    try:
-        handle = component.video_file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        logger.warning("Video file missing for component %s", component.pk)
-        raise Http404("The video file is missing.") from exc
-    suffix = "." + component.video_file.name.rsplit(".", 1)[-1].lower()
-    content_type = VIDEO_TYPES.get(suffix, "application/octet-stream")
-    response = ranged_file_response(
-        request, handle, size=component.video_file.size, content_type=content_type
-    )
-    response["Cache-Control"] = "private, max-age=3600"
-    return response

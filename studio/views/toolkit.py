@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses.models import Component
-from studio.forms_toolkit import ResourceForm, StudioToolkitSearchForm
-from studio.views import author_required
+from studio.forms.toolkit import ResourceForm, StudioToolkitSearchForm
+from studio.views.common import author_required
 from toolkit import selectors, services, tasks
 from toolkit.models import Resource
 

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from courses.models import Choice, Component, Question, QuizAnswer, QuizAttempt, SurveyAnswer
 from studio import services_questions as services
-from studio.forms import MoveForm
-from studio.forms_questions import BaseChoiceFormSet, QuestionForm, choice_formset
-from studio.views import author_required
+from studio.forms.content import MoveForm
+from studio.forms.questions import BaseChoiceFormSet, QuestionForm, choice_formset
+from studio.views.common import author_required
 
 QUESTION_KINDS = (Component.Kind.QUIZ, Component.Kind.SURVEY)
 

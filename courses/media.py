@@ -1,0 +1,31 @@
+"""A component's video: the types accepted, and how it is served to whoever may watch it."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import Http404, HttpRequest, HttpResponse
+
+from courses.models import Component
+from lms.http import ranged_file_response
+
+logger = logging.getLogger(__name__)
+
+# Media is served as one of these types or as a download, never as a page of this site.
+VIDEO_TYPES = {".webm": "video/webm", ".mp4": "video/mp4"}
+
+
+def video_response(request: HttpRequest, component: Component) -> HttpResponse:
+    """The component's video, in ranges, private to the browser that asked."""
+    try:
+        handle = component.video_file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        logger.warning("Video file missing for component %s", component.pk)
+        raise Http404("The video file is missing.") from exc
+    suffix = "." + component.video_file.name.rsplit(".", 1)[-1].lower()
+    content_type = VIDEO_TYPES.get(suffix, "application/octet-stream")
+    response = ranged_file_response(
+        request, handle, size=component.video_file.size, content_type=content_type
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
