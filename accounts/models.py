@@ -1,8 +1,11 @@
+import zoneinfo
+from datetime import date
 from zoneinfo import available_timezones
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 AUTHORS_GROUP = "Authors"
@@ -93,6 +96,11 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def today(self) -> date:
+        """The date it is now in the agency's time zone: due dates, overdue and reminder steps
+        are counted in it."""
+        return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.timezone))
 
 
 class AgencyDomain(models.Model):

@@ -89,7 +89,6 @@ def main() -> None:
 
     from accounts.models import Agency, User
     from courses.models import Enrollment, Progress
-    from supervision.selectors import agency_today
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -125,7 +124,7 @@ def main() -> None:
         response = client.get("/agency/learners/?sort=status")
         assert response.status_code == 200, response.status_code
 
-    params = {"today": agency_today(agency), "agency": agency.pk, "zone": agency.timezone}
+    params = {"today": agency.today(), "agency": agency.pk, "zone": agency.timezone}
 
     def raw():
         with connection.cursor() as cursor:

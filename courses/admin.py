@@ -1,7 +1,4 @@
-import zoneinfo
-
 from django.contrib import admin
-from django.utils import timezone
 
 from courses.assignments import assignment_enrol
 from courses.models import (
@@ -122,5 +119,4 @@ class AssignmentAdmin(admin.ModelAdmin):
         """An assignment made here enrols its learners, as one made on the agency pages does."""
         super().save_related(request, form, formsets, change)
         assignment = form.instance
-        today = timezone.localdate(timezone=zoneinfo.ZoneInfo(assignment.agency.timezone))
-        assignment_enrol(assignment=assignment, today=today)
+        assignment_enrol(assignment=assignment, today=assignment.agency.today())

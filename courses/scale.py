@@ -31,7 +31,6 @@ from zoneinfo import ZoneInfo
 from allauth.account.models import EmailAddress
 from django.db import connection, models
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from accounts.models import Agency, Membership, User
 from courses.models import Component, Enrollment, Module, ModuleCompletion, Progress, Series
@@ -175,7 +174,7 @@ def learner_plan(index: int, learners: int, components: int) -> LearnerPlan:
 def anchor_and_today(agency: Agency) -> tuple[datetime, date]:
     """Midnight starting the agency's today (in UTC, so arithmetic is exact) and that day."""
     zone = ZoneInfo(agency.timezone)
-    today = timezone.localdate(timezone=zone)
+    today = agency.today()
     return datetime.combine(today, clock.min, tzinfo=zone).astimezone(UTC), today
 
 

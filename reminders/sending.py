@@ -52,7 +52,7 @@ def build_message(reminder: Reminder) -> EmailMultiAlternatives:
         "agency": reminder.agency,
         "enrollment": enrollment,
         "series": enrollment.series if enrollment else None,
-        "today": timezone.now().astimezone(zone).date(),
+        "today": reminder.agency.today(),
         "preferences_url": _absolute(reverse("reminders:preferences")),
     }
     if enrollment is not None:

@@ -64,17 +64,13 @@ def agency_zone(agency: Agency) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(agency.timezone)
 
 
-def agency_today(agency: Agency) -> date:
-    return timezone.localdate(timezone=agency_zone(agency))
-
-
 def enrollments_for_supervisor(*, supervisor: User, agency: Agency) -> QuerySet[Enrollment]:
     """The latest cycle of every enrollment of the agency's learners, with ``status``.
 
     Empty unless ``supervisor`` supervises ``agency``. Status is computed in the database:
     completed, else overdue (due date passed), else in progress (started), else not started.
     """
-    today = agency_today(agency)
+    today = agency.today()
     # A semi-join on the membership, not a join through the user table: the planner then
     # aggregates enrollments straight from their own indexes.
     return Enrollment.objects.filter(
@@ -138,7 +134,7 @@ def behind_schedule(
     enrollments: QuerySet[Enrollment], *, agency: Agency, limit: int = 10
 ) -> list[Enrollment]:
     """The overdue enrollments due longest ago, read along the open-by-due-date index."""
-    overdue = enrollments.filter(status_q("overdue", agency_today(agency)))
+    overdue = enrollments.filter(status_q("overdue", agency.today()))
     return list(
         overdue.select_related("user", "series")
         .only("user_id", "due_on", "user__full_name", "user__email", "series__title")
@@ -168,7 +164,7 @@ class Filters:
 def filter_enrollments(
     enrollments: QuerySet[Enrollment], filters: Filters, *, agency: Agency
 ) -> QuerySet:
-    today = agency_today(agency)
+    today = agency.today()
     if filters.series:
         enrollments = enrollments.filter(series_id=filters.series)
     if filters.status in STATUSES:
@@ -211,7 +207,7 @@ def dashboard_figures(
     One pass over the enrollments: a single aggregate grouped by series and completion week
     (a few dozen rows per series), summed up here.
     """
-    today = agency_today(agency)
+    today = agency.today()
     first_monday = today - timedelta(days=today.weekday(), weeks=weeks - 1)
     totals: dict[int, dict[str, int]] = {}
     per_week = {first_monday + timedelta(weeks=i): 0 for i in range(weeks)}
@@ -299,7 +295,7 @@ class Dashboard:
 
 def _dashboard_key(agency: Agency) -> str:
     # The agency's date is in the key: overdue changes at its midnight, not a minute later.
-    return f"agency-dashboard:{agency.pk}:{agency_today(agency).isoformat()}"
+    return f"agency-dashboard:{agency.pk}:{agency.today().isoformat()}"
 
 
 def dashboard(enrollments: QuerySet[Enrollment], *, agency: Agency) -> Dashboard:

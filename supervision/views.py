@@ -199,7 +199,7 @@ def learners(request: HttpRequest) -> HttpResponse:
             "headers": headers,
             "query": _query(agency, filters),
             "status_labels": STATUS_LABELS,
-            "today": selectors.agency_today(agency),
+            "today": agency.today(),
         },
     )
 
@@ -234,7 +234,7 @@ def learner_detail(request: HttpRequest, learner_id: int) -> HttpResponse:
         enrollment__in=enrollments, submitted_at__isnull=False
     ).order_by("number"):
         scores.setdefault((attempt.enrollment_id, attempt.component_id), []).append(attempt)
-    today = selectors.agency_today(agency)
+    today = agency.today()
     cycles = []
     for enrollment in enrollments:
         modules: dict[int, dict] = {}
@@ -362,7 +362,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
         finally:
             services.export_finished(log=log, rows=count)
 
-    filename = f"training-{agency.slug}-{selectors.agency_today(agency).isoformat()}.csv"
+    filename = f"training-{agency.slug}-{agency.today().isoformat()}.csv"
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
@@ -401,7 +401,7 @@ def nudge(request: HttpRequest, learner_id: int) -> HttpResponse:
 @supervisor_required
 def nudge_overdue(request: HttpRequest) -> HttpResponse:
     agency = request.agency
-    today = selectors.agency_today(agency)
+    today = agency.today()
     overdue = (
         _scoped(request)
         .filter(selectors.status_q("overdue", today))
@@ -453,7 +453,7 @@ def assignments(request: HttpRequest) -> HttpResponse:
 @supervisor_required
 def assignment_new(request: HttpRequest) -> HttpResponse:
     agency = request.agency
-    today = selectors.agency_today(agency)
+    today = agency.today()
     form = AssignmentForm(request.POST or None, agency=agency, today=today)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
