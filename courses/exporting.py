@@ -29,13 +29,13 @@ def series_export(*, series: Series) -> dict[str, Any]:
     again, gives an equal document. Refuses a module whose prerequisite belongs to another series.
     """
     modules = (
-        series.modules.filter(archived_at__isnull=True)
+        series.modules.live()
         .order_by("position")
         .prefetch_related(
             Prefetch("prerequisites", queryset=Module.objects.order_by("position", "slug")),
             Prefetch(
                 "components",
-                queryset=Component.objects.filter(archived_at__isnull=True)
+                queryset=Component.objects.unarchived()
                 .select_related("resource")
                 .prefetch_related(
                     Prefetch(

@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from typing import Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -70,6 +71,38 @@ class Series(models.Model):
         return reverse("courses:series-detail", kwargs={"series_slug": self.slug})
 
 
+def live_modules_q(prefix: str = "") -> models.Q:
+    """Modules not archived, as a condition on the modules ``prefix`` leads to (e.g.
+    ``"modules__"`` from a series): for annotations and lookups across a relation."""
+    return models.Q(**{f"{prefix}archived_at__isnull": True})
+
+
+def live_components_q(prefix: str = "") -> models.Q:
+    """Components a learner meets: neither the component nor its module is archived, as a
+    condition on the components ``prefix`` leads to (e.g. ``"components__"`` from a resource)."""
+    return models.Q(
+        **{f"{prefix}archived_at__isnull": True, f"{prefix}module__archived_at__isnull": True}
+    )
+
+
+class ModuleQuerySet(models.QuerySet["Module"]):
+    def live(self) -> Self:
+        """Modules not archived: what learners meet and authors edit."""
+        return self.filter(live_modules_q())
+
+
+class ComponentQuerySet(models.QuerySet["Component"]):
+    def live(self) -> Self:
+        """Components neither archived nor in an archived module: what learners meet."""
+        return self.filter(live_components_q())
+
+    def unarchived(self) -> Self:
+        """Components not archived themselves, whatever their module. Inside a module already
+        known to be live (a live module's list, a prefetch below live modules) it is ``live()``
+        without the join to the module."""
+        return self.filter(archived_at__isnull=True)
+
+
 class Module(models.Model):
     """An ordered part of a series, with its own components."""
 
@@ -100,6 +133,8 @@ class Module(models.Model):
     version = models.PositiveIntegerField(_("content version"), default=1)
     # Removed by an author after learners worked in it: kept for their records, shown to nobody.
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+
+    objects = ModuleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("module")
@@ -200,6 +235,8 @@ class Component(models.Model):
     )
     # Removed by an author after learners worked in it: kept for their records, shown to nobody.
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+
+    objects = ComponentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("component")

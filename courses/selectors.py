@@ -17,6 +17,7 @@ from courses.models import (
     ModuleCompletion,
     Progress,
     Series,
+    live_modules_q,
 )
 
 
@@ -33,11 +34,7 @@ def series_catalogue(*, user: User) -> list[Series]:
     """Published series with their module count and, as ``my_enrollment``, the learner's cycle."""
     series_list = list(
         Series.objects.filter(status=Series.Status.PUBLISHED)
-        .annotate(
-            module_count=Count(
-                "modules", filter=Q(modules__archived_at__isnull=True), distinct=True
-            )
-        )
+        .annotate(module_count=Count("modules", filter=live_modules_q("modules__"), distinct=True))
         .order_by("title")
     )
     mine = _latest_enrollments(user=user, series_ids=[s.pk for s in series_list])
@@ -149,18 +146,19 @@ def live_modules(series: Series) -> list[Module]:
     """The series' modules as learners meet them: in order, with their live components and
     prerequisites; archived ones left out. Three queries."""
     return list(
-        Module.objects.filter(series=series, archived_at__isnull=True)
+        Module.objects.live()
+        .filter(series=series)
         .order_by("position")
         .prefetch_related(
             Prefetch(
                 "components",
-                queryset=Component.objects.filter(archived_at__isnull=True)
+                queryset=Component.objects.unarchived()
                 .select_related("resource")
                 .order_by("position"),
             ),
             Prefetch(
                 "prerequisites",
-                queryset=Module.objects.filter(archived_at__isnull=True).order_by("position"),
+                queryset=Module.objects.live().order_by("position"),
             ),
         )
     )

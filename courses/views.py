@@ -338,12 +338,10 @@ def component_progress(
     """Record progress: a video player's heartbeat (JSON) or a document's “I have read this”."""
     # One query on this hot path: the component with its series, then the visibility rule.
     component = get_object_or_404(
-        Component.objects.select_related("module__series"),
+        Component.objects.live().select_related("module__series"),
         module__series__slug=series_slug,
         module__slug=module_slug,
         slug=component_slug,
-        archived_at__isnull=True,
-        module__archived_at__isnull=True,
     )
     series = component.module.series
     if series.status == Series.Status.DRAFT or (
@@ -414,12 +412,11 @@ def component_media(
     """Stream a video to a learner enrolled in its series; media is never public."""
     series = _get_series_for_user(request, series_slug)
     component = get_object_or_404(
-        Component.objects.select_related("module__series"),
+        Component.objects.unarchived().select_related("module__series"),
         module__series=series,
         module__slug=module_slug,
         slug=component_slug,
         kind=Component.Kind.VIDEO,
-        archived_at__isnull=True,
     )
     if not series.enrollments.filter(user=request.user).exists():
         raise Http404("Enrol to watch this video.")

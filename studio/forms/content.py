@@ -72,7 +72,7 @@ class ModuleForm(forms.ModelForm):
     def __init__(self, *args, series: Series, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
-        others = series.modules.filter(archived_at__isnull=True).order_by("position")
+        others = series.modules.live().order_by("position")
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
         self.fields["prerequisites"].queryset = others

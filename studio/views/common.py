@@ -39,17 +39,12 @@ def get_series(slug: str) -> Series:
 
 
 def get_module(module_id: int) -> Module:
-    return get_object_or_404(
-        Module.objects.select_related("series"), pk=module_id, archived_at__isnull=True
-    )
+    return get_object_or_404(Module.objects.live().select_related("series"), pk=module_id)
 
 
 def get_component(component_id: int) -> Component:
     return get_object_or_404(
-        Component.objects.select_related("module__series"),
-        pk=component_id,
-        archived_at__isnull=True,
-        module__archived_at__isnull=True,
+        Component.objects.live().select_related("module__series"), pk=component_id
     )
 
 

@@ -163,12 +163,10 @@ def preview_media(
     """The video of a previewed component, streamed to its authors; the learner's media URL
     serves enrolled learners only."""
     component = get_object_or_404(
-        Component,
+        Component.objects.live(),
         module__series__slug=series_slug,
         module__slug=module_slug,
         slug=component_slug,
         kind=Component.Kind.VIDEO,
-        archived_at__isnull=True,
-        module__archived_at__isnull=True,
     )
     return video_response(request, component)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from courses.models import Component, Module, Series
+from courses.models import Component, Module, Series, live_modules_q
 from studio import services
 from studio.forms.content import SeriesForm, StatusForm
 from studio.views.common import author_required, get_series, series_url
@@ -18,7 +18,7 @@ from studio.views.common import author_required, get_series, series_url
 @author_required
 def index(request: HttpRequest) -> HttpResponse:
     series = Series.objects.annotate(
-        module_count=Count("modules", filter=Q(modules__archived_at__isnull=True), distinct=True),
+        module_count=Count("modules", filter=live_modules_q("modules__"), distinct=True),
         learner_count=Count("enrollments__user", distinct=True),
     ).order_by("status", "title")
     return render(request, "studio/index.html", {"series_list": series})
@@ -52,19 +52,19 @@ def series_edit(request: HttpRequest, series_slug: str) -> HttpResponse:
 def series_detail(request: HttpRequest, series_slug: str) -> HttpResponse:
     series = get_series(series_slug)
     modules = list(
-        series.modules.filter(archived_at__isnull=True)
+        series.modules.live()
         .order_by("position")
         .prefetch_related(
             Prefetch(
                 "components",
-                queryset=Component.objects.filter(archived_at__isnull=True)
+                queryset=Component.objects.unarchived()
                 .select_related("resource")
                 .annotate(question_count=Count("questions"))
                 .order_by("position"),
             ),
             Prefetch(
                 "prerequisites",
-                queryset=Module.objects.filter(archived_at__isnull=True).order_by("position"),
+                queryset=Module.objects.live().order_by("position"),
             ),
         )
     )

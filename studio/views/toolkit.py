@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from courses.models import Component
+from courses.models import Component, live_components_q
 from studio.forms.toolkit import ResourceForm, StudioToolkitSearchForm
 from studio.views.common import author_required
 from toolkit import selectors, services, tasks
@@ -33,17 +33,13 @@ def _resource_url(resource: Resource) -> str:
     return reverse("studio:toolkit") + f"#resource-{resource.pk}"
 
 
-def _live_components() -> Q:
-    return Q(components__archived_at__isnull=True, components__module__archived_at__isnull=True)
-
-
 def _resources_for_studio(
     *, q: str = "", folder: str = "", category: str = "", link_status: str = "", state: str = ""
 ) -> QuerySet[Resource]:
     """Every resource, listed and retired, matching the filters, with how many live components
     use it."""
     resources = Resource.objects.annotate(
-        component_count=Count("components", filter=_live_components())
+        component_count=Count("components", filter=live_components_q("components__"))
     )
     if folder:
         resources = resources.filter(folder=folder)
@@ -163,9 +159,7 @@ def resource_edit(request: HttpRequest, resource_id: int) -> HttpResponse:
 
 
 def _live_components_of(resource: Resource) -> QuerySet[Component]:
-    return Component.objects.filter(
-        resource=resource, archived_at__isnull=True, module__archived_at__isnull=True
-    )
+    return Component.objects.live().filter(resource=resource)
 
 
 def _set_active(request: HttpRequest, resource_id: int, *, is_active: bool) -> HttpResponse:
