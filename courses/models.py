@@ -370,6 +370,27 @@ class Assignment(models.Model):
         return self.due_on if self.due_on is not None else day + timedelta(days=self.due_in_days)
 
 
+class EnrollmentStatus(models.TextChoices):
+    """Where a learner stands in an enrollment, as supervisors read it: completed, else overdue
+    (its due date has passed), else in progress (started), else not started. The values are
+    those of the agency's CSV export."""
+
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    OVERDUE = "overdue", _("Overdue")
+
+    @classmethod
+    def behind_first(cls) -> list["EnrollmentStatus"]:
+        """“Behind schedule first”: the order of the status column and the dashboard tiles."""
+        return [cls.OVERDUE, cls.IN_PROGRESS, cls.NOT_STARTED, cls.COMPLETED]
+
+    @property
+    def rank(self) -> int:
+        """The place of the status in ``behind_first()``, for sorting in the database."""
+        return EnrollmentStatus.behind_first().index(self)
+
+
 class Enrollment(models.Model):
     """A learner's cycle through a series: self-enrolled or assigned, with its own progress."""
 

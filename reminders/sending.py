@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from courses.models import EnrollmentStatus
 from reminders.models import Reminder
 
 UNSUBSCRIBE_SALT = "reminders.unsubscribe"
@@ -69,7 +70,7 @@ def build_message(reminder: Reminder) -> EmailMultiAlternatives:
 
         overdue = enrollments_for_supervisor(
             supervisor=reminder.recipient, agency=reminder.agency
-        ).filter(status_q("overdue", context["today"]))
+        ).filter(status_q(EnrollmentStatus.OVERDUE, context["today"]))
         context["overdue"] = list(overdue.select_related("user", "series").order_by("due_on")[:50])
         context["overdue_total"] = overdue.count()
         context["dashboard_url"] = _absolute(reverse("agency:dashboard"))

@@ -5,8 +5,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency, Membership, User
-from courses.models import Series
-from supervision.selectors import SORTS, STATUS_LABELS, STATUSES, Filters
+from courses.models import EnrollmentStatus, Series
+from supervision.selectors import SORTS, Filters
 
 
 class LearnerFilterForm(forms.Form):
@@ -15,7 +15,7 @@ class LearnerFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("Any status")), *((s, STATUS_LABELS[s]) for s in STATUSES)],
+        choices=[("", _("Any status")), *EnrollmentStatus.choices],
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     sort = forms.ChoiceField(

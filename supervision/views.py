@@ -18,6 +18,7 @@ from courses.assignments import AssignmentRefused, assignment_create
 from courses.models import (
     Component,
     Enrollment,
+    EnrollmentStatus,
     ModuleCompletion,
     Progress,
     QuizAttempt,
@@ -26,7 +27,7 @@ from courses.models import (
 from reminders.models import Reminder
 from supervision import selectors, services
 from supervision.forms import AssignmentForm, LearnerFilterForm
-from supervision.selectors import STATUS_LABELS, Filters
+from supervision.selectors import Filters
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 1000  # rows fetched from the database, and written to the client, at a time
@@ -198,7 +199,7 @@ def learners(request: HttpRequest) -> HttpResponse:
             "page": page,
             "headers": headers,
             "query": _query(agency, filters),
-            "status_labels": STATUS_LABELS,
+            "status_labels": dict(EnrollmentStatus.choices),
             "today": agency.today(),
         },
     )
@@ -267,7 +268,7 @@ def learner_detail(request: HttpRequest, learner_id: int) -> HttpResponse:
             {
                 "enrollment": enrollment,
                 "status": status,
-                "status_label": STATUS_LABELS[status],
+                "status_label": status.label,
                 "modules": list(modules.values()),
             }
         )
@@ -404,7 +405,7 @@ def nudge_overdue(request: HttpRequest) -> HttpResponse:
     today = agency.today()
     overdue = (
         _scoped(request)
-        .filter(selectors.status_q("overdue", today))
+        .filter(selectors.status_q(EnrollmentStatus.OVERDUE, today))
         .only("pk", "user_id", "completed_at")
     )
     queued, skipped = services.nudge_many(
