@@ -11,7 +11,8 @@ from lms.http import ranged_file_response
 
 logger = logging.getLogger(__name__)
 
-# Media is served as one of these types or as a download, never as a page of this site.
+# The videos accepted (by suffix), and the type each is served as: anything else is served as a
+# download, never as a page of this site.
 VIDEO_TYPES = {".webm": "video/webm", ".mp4": "video/mp4"}
 
 

@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from courses.media import VIDEO_TYPES
 from courses.models import Component, Module, Series
 from toolkit.models import Resource
 
@@ -93,7 +94,6 @@ KIND_FIELDS: dict[str, list[str]] = {
     Component.Kind.CERTIFICATE: ["certificate_title", "certificate_signatory"],
 }
 COMMON_FIELDS = ["title", "slug", "description", "required"]
-VIDEO_SUFFIXES = (".webm", ".mp4")
 
 
 def _slug_free(slug: str, siblings, instance, what: str) -> str:
@@ -134,7 +134,7 @@ class ComponentForm(forms.ModelForm):
         if kind == Component.Kind.VIDEO:
             self.fields["duration_seconds"].required = True
             self.fields["video_file"].required = not self.instance.video_file
-            self.fields["video_file"].widget.attrs["accept"] = "video/webm,video/mp4"
+            self.fields["video_file"].widget.attrs["accept"] = ",".join(VIDEO_TYPES.values())
         if kind == Component.Kind.DOCUMENT:
             self.fields["body"].widget.attrs["rows"] = 12
 
@@ -146,7 +146,7 @@ class ComponentForm(forms.ModelForm):
     def clean_video_file(self):
         upload = self.cleaned_data.get("video_file")
         name = getattr(upload, "name", "") or ""
-        if upload and not name.lower().endswith(VIDEO_SUFFIXES):
+        if upload and not name.lower().endswith(tuple(VIDEO_TYPES)):
             raise forms.ValidationError(_("Upload the video as a WebM or MP4 file."))
         return upload
 
