@@ -1,8 +1,9 @@
 """Scale test data: one agency, many learners, one series, in varied states, written in bulk.
 
-Used by ``manage.py seed_scale`` for benchmarks and fault tests. Nothing here goes through the
-progress services: rows are planned in Python and written with ``bulk_create`` a batch at a time,
-in the same consistent shape the services leave behind (see ``courses.services``):
+Used by ``manage.py seed_scale`` (a thin command over this module) for the benchmarks here and
+for fault tests. Nothing here goes through the progress services: rows are planned in Python and
+written with ``bulk_create`` a batch at a time, in the same consistent shape the services leave
+behind (see ``courses.services``):
 
 - a completed component has a ``completed`` progress row with ``completed_at`` and percent 100;
 - the component a learner has opened but not finished has an ``in_progress`` row;
@@ -117,7 +118,7 @@ class LearnerPlan:
 
 def _block(block: int, learners: int, components: int) -> list[LearnerPlan]:
     # Test data, not secrets: a seeded generator is the point.
-    rng = random.Random(f"seed_scale:{learners}:{components}:{block}")  # noqa: S311
+    rng = random.Random(f"seed_scale:{learners}:{components}:{block}")
     states = list(BLOCK)
     rng.shuffle(states)
     still_open = [i for i, state in enumerate(states) if state != COMPLETED]
