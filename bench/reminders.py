@@ -79,7 +79,8 @@ def seed(learners: int, now, *, analyze: bool = True) -> None:
         # servers). Without statistics PostgreSQL guesses one membership row and the planner's
         # queries become nested loops over every pair: minutes, not seconds (--no-analyze).
         harness.analyze()
-    print(f"database: PostgreSQL {connection.pg_version // 10000}; {QUEUE}")
+    version = connection.pg_version  # type: ignore[attr-defined]  # PostgreSQL only, checked in main()
+    print(f"database: PostgreSQL {version // 10000}; {QUEUE}")
     print(
         f"seed_scale --learners {learners:,}: {seeded:.1f} s; {assigned:,} enrollments assigned, "
         f"{open_:,} open, {overdue:,} overdue; " + ("ANALYZE run" if analyze else "no ANALYZE")

@@ -153,8 +153,10 @@ def _plan(
     if state == NOT_STARTED:
         return LearnerPlan(index, state, overdue, due_in, enrolled_age, (), 0)
     done = rng.randint(1, components - 1) if state == IN_PROGRESS and components > 1 else 0
-    steps = sorted((rng.randint(HOUR, enrolled_age - HOUR) for _ in range(done + 1)), reverse=True)
-    return LearnerPlan(index, state, overdue, due_in, enrolled_age, tuple(steps), done)
+    steps = tuple(
+        sorted((rng.randint(HOUR, enrolled_age - HOUR) for _ in range(done + 1)), reverse=True)
+    )
+    return LearnerPlan(index, state, overdue, due_in, enrolled_age, steps, done)
 
 
 def plans(learners: int, components: int) -> Iterator[LearnerPlan]:

@@ -13,6 +13,7 @@ pages, and the time of each selector.
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a file, from anywhere
@@ -64,7 +65,7 @@ def main() -> None:
         "document page": lambda: page(reading),
         "free-text answers page": lambda: page(survey, f"?question={comments.pk}&page=3"),
     }
-    selectors = {
+    selectors: dict[str, Callable[[], object]] = {
         "progress figures (quiz)": lambda: selectors_stats.progress_figures(component=quiz),
         "quiz figures": lambda: selectors_stats.quiz_figures(component=quiz),
         "survey figures": lambda: selectors_stats.survey_figures(component=survey),
@@ -82,6 +83,7 @@ def main() -> None:
         + f"; data {'written' if built else 'reused'} in {seeded:.1f} s"
     )
     q = figures.quiz
+    assert q is not None, "a quiz has quiz figures"
     print(
         f"quiz: {q.attempts:,} attempts by {q.learners:,} learners, pass rate {q.pass_rate}%, "
         f"{q.attempts_per_learner:.2f} attempts per learner, median time to pass "
@@ -93,8 +95,8 @@ def main() -> None:
             fn()
         count = len(queries)  # read now: the next request clears the query log
         print(f"{name:<24}: median {ms(harness.timed(fn, args.rounds))} ({count} queries)")
-    for name, fn in selectors.items():
-        print(f"{name:<24}: median {ms(harness.timed(fn, args.rounds))}")
+    for name, selector in selectors.items():
+        print(f"{name:<24}: median {ms(harness.timed(selector, args.rounds))}")
 
 
 if __name__ == "__main__":

@@ -105,7 +105,7 @@ def _component(component: Component) -> dict[str, Any]:
         "required": component.required,
         "description": component.description,
         "body": component.body,
-        "video_file": posixpath.basename(component.video_file.name) if is_video else "",
+        "video_file": posixpath.basename(component.video_file.name or "") if is_video else "",
         "duration_seconds": component.duration_seconds,
         "completion_threshold": component.completion_threshold,
         "resource": component.resource.slug if component.resource else None,

@@ -50,6 +50,10 @@ class Series(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Set by the selectors for the pages: the learner's latest cycle, the preview's link.
+    my_enrollment: "Enrollment | None"
+    preview_url: str
+
     class Meta:
         verbose_name = _("series")
         verbose_name_plural = _("series")
@@ -135,6 +139,8 @@ class Module(models.Model):
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
 
     objects = ModuleQuerySet.as_manager()
+
+    preview_url: str  # set by the studio's preview for its links
 
     class Meta:
         verbose_name = _("module")
@@ -237,6 +243,8 @@ class Component(models.Model):
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
 
     objects = ComponentQuerySet.as_manager()
+
+    preview_url: str  # set by the studio's preview for its links
 
     class Meta:
         verbose_name = _("component")
@@ -367,7 +375,11 @@ class Assignment(models.Model):
 
     def due_date_from(self, day: date) -> date:
         """The due date for a learner who receives the assignment on ``day``."""
-        return self.due_on if self.due_on is not None else day + timedelta(days=self.due_in_days)
+        if self.due_on is not None:
+            return self.due_on
+        # The model's constraint: an assignment has a due date or a number of days.
+        assert self.due_in_days is not None
+        return day + timedelta(days=self.due_in_days)
 
 
 class EnrollmentStatus(models.TextChoices):
@@ -430,6 +442,8 @@ class Enrollment(models.Model):
         _("required components completed"), default=0
     )
     percent_complete = models.PositiveSmallIntegerField(_("percent complete"), default=0)
+
+    refresher_due: date | None  # set by courses.selectors.enrollments_for_home
 
     class Meta:
         verbose_name = _("enrollment")

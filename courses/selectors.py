@@ -32,7 +32,7 @@ def series_visible_to(*, user: User) -> QuerySet[Series]:
 
 def series_catalogue(*, user: User) -> list[Series]:
     """Published series with their module count and, as ``my_enrollment``, the learner's cycle."""
-    series_list = list(
+    series_list: list[Series] = list(
         Series.objects.filter(status=Series.Status.PUBLISHED)
         .annotate(module_count=Count("modules", filter=live_modules_q("modules__"), distinct=True))
         .order_by("title")

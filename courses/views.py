@@ -6,6 +6,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseBase,
     HttpResponseRedirect,
     JsonResponse,
 )
@@ -14,19 +15,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from courses import quiz_views, quizzes, selectors, services
 from courses.media import video_response
 from courses.models import Component, Series
 from courses.selectors import ModuleState, Outline
 
 
-def _get_series_for_user(request: HttpRequest, series_slug: str) -> Series:
+def _get_series_for_user(request: AuthenticatedHttpRequest, series_slug: str) -> Series:
     """The series if the user may see it; 404 otherwise (drafts are nobody's business yet)."""
     return get_object_or_404(selectors.series_visible_to(user=request.user), slug=series_slug)
 
 
 def _load_component(
-    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str, component_slug: str
 ) -> tuple[Series, Outline, ModuleState, Component]:
     """The component and the learner's view of its series; 404 for anything out of reach."""
     series = _get_series_for_user(request, series_slug)
@@ -40,7 +42,9 @@ def _load_component(
     )
 
 
-def _gate(request: HttpRequest, outline: Outline, state: ModuleState) -> HttpResponse | None:
+def _gate(
+    request: AuthenticatedHttpRequest, outline: Outline, state: ModuleState
+) -> HttpResponse | None:
     """Send the learner where they must go before a module's content: enrol, prerequisites,
     content advisory. None when the way is clear."""
     series_url = outline.series.get_absolute_url()
@@ -74,13 +78,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def catalogue(request: HttpRequest) -> HttpResponse:
+def catalogue(request: AuthenticatedHttpRequest) -> HttpResponse:
     series_list = selectors.series_catalogue(user=request.user)
     return render(request, "courses/catalogue.html", {"series_list": series_list})
 
 
 @require_GET
-def series_detail(request: HttpRequest, series_slug: str) -> HttpResponse:
+def series_detail(request: AuthenticatedHttpRequest, series_slug: str) -> HttpResponse:
     series = _get_series_for_user(request, series_slug)
     outline = selectors.series_outline(user=request.user, series=series)
     return render(
@@ -91,7 +95,7 @@ def series_detail(request: HttpRequest, series_slug: str) -> HttpResponse:
 
 
 @require_POST
-def series_enrol(request: HttpRequest, series_slug: str) -> HttpResponse:
+def series_enrol(request: AuthenticatedHttpRequest, series_slug: str) -> HttpResponse:
     series = _get_series_for_user(request, series_slug)
     try:
         services.enrollment_create(user=request.user, series=series)
@@ -103,7 +107,7 @@ def series_enrol(request: HttpRequest, series_slug: str) -> HttpResponse:
 
 
 @require_GET
-def series_resume(request: HttpRequest, series_slug: str) -> HttpResponse:
+def series_resume(request: AuthenticatedHttpRequest, series_slug: str) -> HttpResponse:
     series = _get_series_for_user(request, series_slug)
     outline = selectors.series_outline(user=request.user, series=series)
     component = outline.next_component() if outline.enrollment else None
@@ -113,7 +117,9 @@ def series_resume(request: HttpRequest, series_slug: str) -> HttpResponse:
 
 
 @require_GET
-def module_detail(request: HttpRequest, series_slug: str, module_slug: str) -> HttpResponse:
+def module_detail(
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str
+) -> HttpResponse:
     series = _get_series_for_user(request, series_slug)
     outline = selectors.series_outline(user=request.user, series=series)
     state = selectors.module_state_or_404(outline=outline, module_slug=module_slug)
@@ -125,7 +131,9 @@ def module_detail(request: HttpRequest, series_slug: str, module_slug: str) -> H
 
 
 @require_http_methods(["GET", "POST"])
-def module_advisory(request: HttpRequest, series_slug: str, module_slug: str) -> HttpResponse:
+def module_advisory(
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str
+) -> HttpResponse:
     series = _get_series_for_user(request, series_slug)
     outline = selectors.series_outline(user=request.user, series=series)
     state = selectors.module_state_or_404(outline=outline, module_slug=module_slug)
@@ -146,7 +154,7 @@ def module_advisory(request: HttpRequest, series_slug: str, module_slug: str) ->
 
 @require_GET
 def component_detail(
-    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str, component_slug: str
 ) -> HttpResponse:
     series, outline, state, component = _load_component(
         request, series_slug, module_slug, component_slug
@@ -158,7 +166,7 @@ def component_detail(
 
 
 def _render_component(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     series: Series,
     outline: Outline,
     state: ModuleState,
@@ -206,7 +214,7 @@ def _render_component(
 
 
 def _answers_refused(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     series: Series,
     outline: Outline,
     state: ModuleState,
@@ -230,7 +238,7 @@ def _answers_refused(
 
 @require_POST
 def quiz_start(
-    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str, component_slug: str
 ) -> HttpResponse:
     _, outline, state, component = _load_component(
         request, series_slug, module_slug, component_slug
@@ -246,7 +254,7 @@ def quiz_start(
 
 @require_POST
 def quiz_submit(
-    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str, component_slug: str
 ) -> HttpResponse:
     """Score the open attempt; unanswered or invalid answers send the form back, as filled in."""
     series, outline, state, component = _load_component(
@@ -279,7 +287,7 @@ def quiz_submit(
 
 @require_POST
 def survey_submit(
-    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str, component_slug: str
 ) -> HttpResponse:
     series, outline, state, component = _load_component(
         request, series_slug, module_slug, component_slug
@@ -298,7 +306,7 @@ def survey_submit(
     return redirect(component.get_absolute_url())
 
 
-def _parse_progress_payload(request: HttpRequest) -> tuple[list, float | None]:
+def _parse_progress_payload(request: AuthenticatedHttpRequest) -> tuple[list, float | None]:
     if request.content_type == "application/json":
         try:
             payload = json.loads(request.body or b"{}")
@@ -333,7 +341,7 @@ def _parse_progress_payload(request: HttpRequest) -> tuple[list, float | None]:
 
 @require_POST
 def component_progress(
-    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str, component_slug: str
 ) -> HttpResponse:
     """Record progress: a video player's heartbeat (JSON) or a document's “I have read this”."""
     # One query on this hot path: the component with its series, then the visibility rule.
@@ -376,7 +384,11 @@ def component_progress(
 
 
 def _announce(
-    request: HttpRequest, result: services.ProgressResult, *, series: Series, component: Component
+    request: AuthenticatedHttpRequest,
+    result: services.ProgressResult,
+    *,
+    series: Series,
+    component: Component,
 ) -> None:
     """Tell the learner what they just completed, the biggest step first."""
     if result.series_completed:
@@ -389,7 +401,7 @@ def _announce(
 
 @require_GET
 def component_open(
-    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str, component_slug: str
 ) -> HttpResponse:
     """The tracked link to a toolkit resource: opening it completes the component."""
     series, outline, state, component = _load_component(
@@ -402,13 +414,14 @@ def component_open(
     result = services.progress_record(user=request.user, component=component)
     _announce(request, result, series=series, component=component)
     # Only ever the stored URL of the resource: never a destination taken from the request.
+    assert component.resource is not None  # the model's constraint for a resource component
     return HttpResponseRedirect(component.resource.url)
 
 
 @require_GET
 def component_media(
-    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
-) -> HttpResponse:
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str, component_slug: str
+) -> HttpResponseBase:
     """Stream a video to a learner enrolled in its series; media is never public."""
     series = _get_series_for_user(request, series_slug)
     component = get_object_or_404(

@@ -12,6 +12,7 @@ import smtplib
 import zoneinfo
 from datetime import datetime, timedelta
 from email.utils import make_msgid
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -47,7 +48,7 @@ def build_message(reminder: Reminder) -> EmailMultiAlternatives:
     """The email for one outbox row: text and HTML parts, times in the agency's time zone."""
     zone = zoneinfo.ZoneInfo(reminder.agency.timezone)
     enrollment = reminder.enrollment
-    context = {
+    context: dict[str, Any] = {
         "reminder": reminder,
         "recipient": reminder.recipient,
         "agency": reminder.agency,

@@ -1,5 +1,6 @@
 import re
 from datetime import date
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +27,10 @@ class LearnerFilterForm(forms.Form):
 
     def __init__(self, *args, series_choices: list[tuple[int, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["series"].choices = [("", _("All series")), *series_choices]
+        cast(forms.ChoiceField, self.fields["series"]).choices = [
+            ("", _("All series")),
+            *series_choices,
+        ]
         for name in ("series", "status"):
             self.fields[name].widget.attrs["class"] = "form-select"
 
@@ -89,13 +93,13 @@ class AssignmentForm(forms.Form):
     def __init__(self, *args, agency: Agency, today: date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.agency, self.today = agency, today
-        self.fields["series"].queryset = Series.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["series"]).queryset = Series.objects.filter(
             status=Series.Status.PUBLISHED
         ).order_by("title")
         self.learners: list[User] = []
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("due_rule") == "date":
             if not data.get("due_on"):
                 self.add_error("due_on", _("Give the due date."))

@@ -187,7 +187,7 @@ class SeriesSummary:
     @property
     def rows(self) -> list[tuple[str, str, int, int]]:
         return [
-            (status.value, status.label, self.counts[status], self.percent(status))
+            (status.value, str(status.label), self.counts[status], self.percent(status))
             for status in EnrollmentStatus.behind_first()
         ]
 
@@ -266,7 +266,7 @@ def _figure_rows(
             )
             columns = [column.name for column in cursor.description]
             return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-    return list(
+    rows = (
         enrollments.order_by()
         .values("series_id", week=TruncWeek("completed_at", tzinfo=agency_zone(agency)))
         .annotate(
@@ -274,6 +274,7 @@ def _figure_rows(
             **{s: Count("pk", filter=status_q(s, today)) for s in EnrollmentStatus.values},
         )
     )
+    return [dict(row) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import mfa_setup_redirect
+from accounts.http import SupervisorHttpRequest
 from accounts.models import Agency
 from courses.assignments import AssignmentRefused, assignment_create
 from courses.models import (
@@ -52,7 +53,7 @@ def supervisor_required(view: Callable) -> Callable:
     """
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: SupervisorHttpRequest, *args, **kwargs) -> HttpResponse:
         agencies = list(selectors.agencies_for_supervisor(user=request.user))
         if not agencies:
             raise PermissionDenied("Only supervisors can open agency pages.")
@@ -67,7 +68,7 @@ def supervisor_required(view: Callable) -> Callable:
     return wrapper
 
 
-def _filter_form(request: HttpRequest) -> LearnerFilterForm:
+def _filter_form(request: SupervisorHttpRequest) -> LearnerFilterForm:
     series = Series.objects.filter(pk__in=_scoped(request).values("series_id")).order_by("title")
     return LearnerFilterForm(request.GET or None, series_choices=[(s.pk, s.title) for s in series])
 
@@ -80,13 +81,13 @@ def _query(agency: Agency, filters: Filters, **changes) -> str:
     return urlencode(params)
 
 
-def _scoped(request: HttpRequest) -> QuerySet[Enrollment]:
+def _scoped(request: SupervisorHttpRequest) -> QuerySet[Enrollment]:
     return selectors.enrollments_for_supervisor(supervisor=request.user, agency=request.agency)
 
 
 @require_GET
 @supervisor_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: SupervisorHttpRequest) -> HttpResponse:
     agency = request.agency
     figures = selectors.dashboard(_scoped(request), agency=agency)
     return render(
@@ -142,7 +143,7 @@ def _chart(weeks: list) -> dict:
 
 @require_GET
 @supervisor_required
-def learners(request: HttpRequest) -> HttpResponse:
+def learners(request: SupervisorHttpRequest) -> HttpResponse:
     agency = request.agency
     form = _filter_form(request)
     filters = form.filters()
@@ -207,7 +208,7 @@ def learners(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @supervisor_required
-def learner_detail(request: HttpRequest, learner_id: int) -> HttpResponse:
+def learner_detail(request: SupervisorHttpRequest, learner_id: int) -> HttpResponse:
     learner, agencies = selectors.learner_for_supervisor(
         supervisor=request.user, learner_id=learner_id
     )
@@ -309,7 +310,7 @@ def _csv_safe(value: str) -> str:
 
 @require_GET
 @supervisor_required
-def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+def export_csv(request: SupervisorHttpRequest) -> StreamingHttpResponse:
     """Every row of the current filters, streamed: memory stays flat however many learners."""
     agency = request.agency
     filters = _filter_form(request).filters()
@@ -372,7 +373,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 @require_POST
 @supervisor_required
-def nudge(request: HttpRequest, learner_id: int) -> HttpResponse:
+def nudge(request: SupervisorHttpRequest, learner_id: int) -> HttpResponse:
     learner, agencies = selectors.learner_for_supervisor(
         supervisor=request.user, learner_id=learner_id
     )
@@ -382,7 +383,7 @@ def nudge(request: HttpRequest, learner_id: int) -> HttpResponse:
     if enrollment is None:
         enrollment = (
             scoped.filter(user=learner, completed_at__isnull=True)
-            .order_by("status_rank", "due_on")
+            .order_by("status_rank", "due_on")  # type: ignore[misc]  # annotated by the selector
             .first()
         )
     if enrollment is None:
@@ -400,7 +401,7 @@ def nudge(request: HttpRequest, learner_id: int) -> HttpResponse:
 
 @require_POST
 @supervisor_required
-def nudge_overdue(request: HttpRequest) -> HttpResponse:
+def nudge_overdue(request: SupervisorHttpRequest) -> HttpResponse:
     agency = request.agency
     today = agency.today()
     overdue = (
@@ -423,14 +424,14 @@ def nudge_overdue(request: HttpRequest) -> HttpResponse:
 BACK_KEYS = ("q", "series", "status", "overdue", "sort", "page")
 
 
-def _back_query(request: HttpRequest, agency: Agency) -> str:
+def _back_query(request: SupervisorHttpRequest, agency: Agency) -> str:
     """The learners-table query the supervisor came from (``?back=``), known keys only."""
     came_from = QueryDict(request.GET.get("back", ""))
     kept = {key: came_from[key] for key in BACK_KEYS if came_from.get(key)}
     return urlencode({"agency": agency.slug, **kept})
 
 
-def _back(request: HttpRequest, default: str) -> str:
+def _back(request: SupervisorHttpRequest, default: str) -> str:
     """Return to the page the form was on, but only ever within the agency pages."""
     target = request.POST.get("next", "")
     if target.startswith("/agency/") and "//" not in target and "\\" not in target:
@@ -440,7 +441,7 @@ def _back(request: HttpRequest, default: str) -> str:
 
 @require_GET
 @supervisor_required
-def assignments(request: HttpRequest) -> HttpResponse:
+def assignments(request: SupervisorHttpRequest) -> HttpResponse:
     agency = request.agency
     rows = selectors.assignments_for_supervisor(supervisor=request.user, agency=agency)
     return render(
@@ -452,7 +453,7 @@ def assignments(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @supervisor_required
-def assignment_new(request: HttpRequest) -> HttpResponse:
+def assignment_new(request: SupervisorHttpRequest) -> HttpResponse:
     agency = request.agency
     today = agency.today()
     form = AssignmentForm(request.POST or None, agency=agency, today=today)

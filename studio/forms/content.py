@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +21,7 @@ class LinesField(forms.CharField):
     def prepare_value(self, value):
         return "\n".join(value) if isinstance(value, list) else value
 
-    def to_python(self, value) -> list[str]:
+    def to_python(self, value) -> list[str]:  # type: ignore[override]  # lines, not one string
         text = super().to_python(value) or ""
         return [line.strip() for line in text.splitlines() if line.strip()]
 
@@ -76,7 +78,7 @@ class ModuleForm(forms.ModelForm):
         others = series.modules.live().order_by("position")
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
-        self.fields["prerequisites"].queryset = others
+        cast(forms.ModelMultipleChoiceField, self.fields["prerequisites"]).queryset = others
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data.get("slug") or ""
@@ -124,7 +126,9 @@ class ComponentForm(forms.ModelForm):
             del self.fields["required"]  # never required: it marks a place
         if "resource" in self.fields:
             # Listed resources, and the one the component already uses even if since retired.
-            self.fields["resource"].queryset = Resource.objects.filter(
+            cast(
+                forms.ModelChoiceField, self.fields["resource"]
+            ).queryset = Resource.objects.filter(
                 Q(is_active=True) | Q(pk=self.instance.resource_id)
             ).order_by("title")
             self.fields["resource"].required = True
@@ -157,7 +161,7 @@ class ComponentForm(forms.ModelForm):
             self.instance.required = False
         if not self.instance.slug:
             self.instance.slug = "pending"  # made from the title by the service
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # ModelForm's hook, missing from the stubs
 
     def data_for_service(self) -> dict:
         data = dict(self.cleaned_data)

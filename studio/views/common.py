@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 
 from accounts.access import mfa_setup_redirect
+from accounts.http import AuthenticatedHttpRequest
 from courses.models import Component, Module, Series
 from studio import services
 
@@ -23,7 +24,7 @@ def author_required(view: Callable) -> Callable:
     when the site requires it."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: AuthenticatedHttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_author:
             raise PermissionDenied("Only course authors can open the studio.")
         why = "The studio's pages change what every learner sees"

@@ -34,7 +34,9 @@ def component_new(request: HttpRequest, module_id: int) -> HttpResponse:
             {
                 "series": module.series,
                 "module": module,
-                "kinds": [(k, label, KIND_HINTS[k]) for k, label in Component.Kind.choices],
+                "kinds": [
+                    (k, label, KIND_HINTS[Component.Kind(k)]) for k, label in Component.Kind.choices
+                ],
             },
         )
     form = ComponentForm(

@@ -7,7 +7,7 @@ creates no enrolment, progress, quiz attempt, survey response or advisory acknow
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.template.backends.django import Template
 from django.template.loader import select_template
@@ -159,7 +159,7 @@ def preview_component(
 @author_required
 def preview_media(
     request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
-) -> HttpResponse:
+) -> HttpResponseBase:
     """The video of a previewed component, streamed to its authors; the learner's media URL
     serves enrolled learners only."""
     component = get_object_or_404(

@@ -11,7 +11,7 @@ from itertools import groupby
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.forms import Form
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -76,7 +76,7 @@ def _grouped(resources: list[Resource]) -> list[dict]:
     ]
 
 
-def _add_service_errors(form: Form, error: ValidationError) -> None:
+def _add_service_errors(form: BaseForm, error: ValidationError) -> None:
     """The service's refusal, shown beside the fields it names (or above the form)."""
     for field, field_messages in error.message_dict.items():
         form.add_error(field if field in form.fields else None, field_messages)
