@@ -1,5 +1,6 @@
 import zoneinfo
 from datetime import date
+from typing import ClassVar
 from zoneinfo import available_timezones
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -13,10 +14,10 @@ AUTHORS_GROUP = "Authors"
 TIMEZONE_CHOICES = sorted((tz, tz) for tz in available_timezones() if "/" in tz)
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def _create_user(self, email: str, password: str | None, **extra_fields):
+    def _create_user(self, email: str, password: str | None, **extra_fields) -> "User":
         if not email:
             raise ValueError("An email address is required.")
         user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
@@ -24,12 +25,12 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
-    def create_user(self, email: str, password: str | None = None, **extra_fields):
+    def create_user(self, email: str, password: str | None = None, **extra_fields) -> "User":
         extra_fields.setdefault("is_staff", False)
         extra_fields.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra_fields)
 
-    def create_superuser(self, email: str, password: str | None = None, **extra_fields):
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields) -> "User":
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
         return self._create_user(email, password, **extra_fields)
@@ -38,16 +39,18 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     """A person who signs in with their email address."""
 
-    username = None
-    first_name = None
-    last_name = None
+    # The email is the login and one full name is printed on certificates: AbstractUser's
+    # fields for the other way are removed (django-stubs types them as always present).
+    username = None  # type: ignore[assignment]
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
     email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    objects = UserManager()  # type: ignore[misc,assignment]  # ours creates users by email
 
     class Meta:
         verbose_name = _("user")

@@ -9,28 +9,20 @@ client, on whatever DATABASE_URL names (use PostgreSQL for figures worth quoting
 """
 
 import os
-import statistics
 import sys
-import time
-from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.base")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-# Measure the product as deployed: DEBUG off (cached templates, no query log).
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a file, from anywhere
+from bench import harness
 
-import django
-
-django.setup()
+harness.django_setup()
 
 from django.contrib.auth.decorators import login_required  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import include, path  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.views.decorators.http import require_POST  # noqa: E402
@@ -48,33 +40,16 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2000"))
 
 
 def main() -> None:
-    from django.core.management import call_command
-    from django.test.utils import get_runner  # noqa: F401
-
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    with harness.test_database():
+        call_command("seed_demo", verbosity=0, stdout=harness.quiet())
         run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-    del test_db
 
 
 def run() -> None:
-    from accounts.models import User
-    from courses import services
-    from courses.models import Component, Enrollment
+    from bench import data
 
-    user = User.objects.create_user(email="bench@example.com", password=None, full_name="Bench")
-    video = Component.objects.filter(kind="video").select_related("module__series").first()
-    video.duration_seconds = 10**6  # long enough that heartbeats never run out of new seconds
-    video.save(update_fields=["duration_seconds"])
+    user, video = data.heartbeat_learner(now=timezone.now())
     series = video.module.series
-    services.enrollment_create(user=user, series=series)
-    services.progress_start(user=user, component=video, now=timezone.now() - timedelta(days=30))
-    Enrollment.objects.filter(user=user).update(started_at=timezone.now())
 
     client = Client()
     client.force_login(user)
@@ -97,11 +72,6 @@ def run() -> None:
     assert heartbeat().status_code == 200, heartbeat().content
     assert plain().status_code == 200
 
-    def timed(fn) -> float:
-        t0 = time.perf_counter()
-        fn()
-        return time.perf_counter() - t0
-
     with CaptureQueriesContext(connection) as queries:
         heartbeat()
     write_queries = len(queries)
@@ -117,17 +87,15 @@ def run() -> None:
         plain()
     write_times, plain_times = [], []
     for _ in range(ROUNDS):  # interleaved, so drift hits both sides alike
-        write_times.append(timed(heartbeat))
-        plain_times.append(timed(plain))
+        write_times.append(harness.time_once(heartbeat))
+        plain_times.append(harness.time_once(plain))
 
-    def ms(values):
-        return statistics.median(values) * 1000
-
+    ms = harness.median_ms
     vendor = connection.vendor
     print(f"database: {vendor}; rounds: {ROUNDS} each, interleaved")
     print(f"trivial signed-in POST : median {ms(plain_times):.3f} ms, {plain_queries} queries")
     print(f"video heartbeat POST   : median {ms(write_times):.3f} ms, {write_queries} queries")
-    ratio = statistics.median(w / p for w, p in zip(write_times, plain_times, strict=True))
+    ratio = harness.ratio_of_pairs(write_times, plain_times)
     print(f"ratio heartbeat/trivial: median of pairs {ratio:.2f}x (target <= 1.5x)")
     print(f"ratio of medians       : {ms(write_times) / ms(plain_times):.2f}x")
 

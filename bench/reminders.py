@@ -25,28 +25,21 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a file, from anywhere
+from bench import harness
+
 QUEUE = f"bench-reminders-{uuid.uuid4().hex[:8]}"
-# The live tests' settings: the base settings, a queue of this run's own, a short retry back-off.
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.integration.live_settings")
-os.environ["LMS_LIVE_QUEUE"] = QUEUE
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
-os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
-# Measure the product as deployed: DEBUG off (cached templates, no query log in the worker).
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
-
-import django  # noqa: E402
-
-django.setup()
+# The live tests' settings: the base settings, a queue of this run's own, a short retry back-off.
+harness.django_setup(
+    "tests.integration.live_settings", LMS_LIVE_QUEUE=QUEUE, CELERY_TASK_ALWAYS_EAGER="false"
+)
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
-from django.db.models.functions import Mod  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -64,56 +57,33 @@ def main() -> None:
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("bench/reminders.py measures PostgreSQL: set DATABASE_URL=postgres://...")
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
+    with harness.test_database(serialize=False):
         now = timezone.now()
         seed(args.learners, now, analyze=args.analyze)
         plan(now)
         deliver(args.emails)
-    finally:
-        connection.close()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def seed(learners: int, now, *, analyze: bool = True) -> None:
-    from accounts.models import Agency, User
-    from courses import scale
-    from courses.models import Assignment, Enrollment, Series
+    from accounts.models import Agency
+    from bench import data, scale
     from reminders.planner import agency_now
 
     started = time.perf_counter()
-    call_command("seed_scale", learners=learners, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("seed_scale", learners=learners, stdout=harness.quiet())
     seeded = time.perf_counter() - started
-    agency = Agency.objects.get(slug=scale.AGENCY_SLUG)
-    series = Series.objects.get(slug=scale.series_slug(8))
-    today = agency_now(agency, now).date()
-    assignment = Assignment.objects.create(
-        agency=agency,
-        series=series,
-        created_by=User.objects.get(email=scale.SUPERVISOR_EMAIL),
-        everyone=True,
-        due_on=today + timedelta(days=30),
-    )
-    enrollments = Enrollment.objects.filter(series=series, user__memberships__agency=agency)
-    assigned = enrollments.update(assignment=assignment)
-    open_ = Enrollment.objects.filter(
-        series=series, assignment=assignment, completed_at__isnull=True, due_on__gte=today
-    ).annotate(slot=Mod("id", 10))
-    for slot, days in ((0, 0), (1, 1), (2, 7)):
-        open_.filter(slot=slot).update(due_on=today + timedelta(days=days))
+    today = agency_now(Agency.objects.get(slug=scale.AGENCY_SLUG), now).date()
+    assigned, open_, overdue = data.reminder_assignment(today=today)
     if analyze:
         # What autovacuum does a minute after a bulk load (where it runs: it is off on some test
         # servers). Without statistics PostgreSQL guesses one membership row and the planner's
         # queries become nested loops over every pair: minutes, not seconds (--no-analyze).
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    overdue = enrollments.filter(completed_at__isnull=True, due_on__lt=today).count()
-    print(f"database: PostgreSQL {connection.pg_version // 10000}; {QUEUE}")
+        harness.analyze()
+    version = connection.pg_version  # type: ignore[attr-defined]  # PostgreSQL only, checked in main()
+    print(f"database: PostgreSQL {version // 10000}; {QUEUE}")
     print(
         f"seed_scale --learners {learners:,}: {seeded:.1f} s; {assigned:,} enrollments assigned, "
-        f"{enrollments.filter(completed_at__isnull=True).count():,} open, {overdue:,} overdue; "
-        + ("ANALYZE run" if analyze else "no ANALYZE")
+        f"{open_:,} open, {overdue:,} overdue; " + ("ANALYZE run" if analyze else "no ANALYZE")
     )
 
 

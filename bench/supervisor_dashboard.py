@@ -16,25 +16,16 @@ Builds (or reuses) the “Scale Test Agency” with ``seed_scale`` on the databa
 """
 
 import argparse
-import os
-import resource
-import statistics
 import sys
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings.base")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-# Measure the product as deployed: DEBUG off (cached templates, no query log).
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
-os.environ.setdefault("LMS_REQUIRE_MFA", "false")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a file, from anywhere
+from bench import harness
 
-import django
-
-django.setup()
+harness.django_setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -63,23 +54,6 @@ GROUP BY 1, 2
 """
 
 
-def rss_mib() -> float:
-    """Current resident memory of this process, in MiB (Linux)."""
-    with open("/proc/self/statm") as statm:
-        pages = int(statm.read().split()[1])
-    return pages * resource.getpagesize() / 2**20
-
-
-def timed(fn, rounds: int) -> list[float]:
-    fn()  # warm-up
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return samples
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--learners", type=int, default=10_000)
@@ -89,24 +63,21 @@ def main() -> None:
 
     from accounts.models import Agency, User
     from courses.models import Enrollment, Progress
-    from supervision.selectors import agency_today
 
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
+    harness.prepare_database()
     start = time.perf_counter()
     call_command(
         "seed_scale",
         learners=args.learners,
         components=args.components,
-        stdout=open(os.devnull, "w"),  # noqa: SIM115
+        stdout=harness.quiet(),
     )
     seeded = time.perf_counter() - start
     agency = Agency.objects.get(slug="scale-test-agency")
     supervisor = User.objects.get(email="scale-supervisor@example.com")
     enrollments = Enrollment.objects.filter(user__memberships__agency=agency).count()
     progress = Progress.objects.filter(enrollment__user__memberships__agency=agency).count()
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    harness.analyze()
 
     client = Client()
     client.force_login(supervisor)
@@ -125,7 +96,11 @@ def main() -> None:
         response = client.get("/agency/learners/?sort=status")
         assert response.status_code == 200, response.status_code
 
-    params = {"today": agency_today(agency), "agency": agency.pk, "zone": agency.timezone}
+    params: dict[str, Any] = {
+        "today": agency.today(),
+        "agency": agency.pk,
+        "zone": agency.timezone,
+    }
 
     def raw():
         with connection.cursor() as cursor:
@@ -154,10 +129,10 @@ def main() -> None:
     dashboard()
     raw()
     for _ in range(args.rounds):
-        dash_times.extend(timed(dashboard, 1)[-1:])
-        cold_times.extend(timed(dashboard_cold, 1)[-1:])
-        raw_times.extend(timed(raw, 1)[-1:])
-    table_times = timed(table, args.rounds)
+        dash_times.extend(harness.timed(dashboard, 1)[-1:])
+        cold_times.extend(harness.timed(dashboard_cold, 1)[-1:])
+        raw_times.extend(harness.timed(raw, 1)[-1:])
+    table_times = harness.timed(table, args.rounds)
     with CaptureQueriesContext(connection) as queries:
         dashboard()
     warm_queries = len(queries)
@@ -169,27 +144,26 @@ def main() -> None:
     # sampled as the stream is consumed. Second pass: Python's own allocations (tracemalloc slows
     # allocation down, so it is kept out of the timed pass).
     response = client.get("/agency/export.csv")
-    rss_before = rss_mib()
+    rss_before = harness.rss_mib()
     rss_peak = rss_before
     rows = -1  # the header
     size = 0
     start = time.perf_counter()
-    for chunk in response.streaming_content:
+    for chunk in response.streaming_content:  # type: ignore[attr-defined]  # a streamed CSV
         rows += chunk.count(b"\n")
         size += len(chunk)
-        rss_peak = max(rss_peak, rss_mib())
+        rss_peak = max(rss_peak, harness.rss_mib())
     elapsed = time.perf_counter() - start
     tracemalloc.start()
-    for _chunk in client.get("/agency/export.csv").streaming_content:
+    streamed = client.get("/agency/export.csv")
+    for _chunk in streamed.streaming_content:  # type: ignore[attr-defined]  # a streamed CSV
         pass
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
-    def ms(values):
-        return statistics.median(values) * 1000
-
-    ratio = statistics.median(d / r for d, r in zip(dash_times, raw_times, strict=True))
-    cold_ratio = statistics.median(d / r for d, r in zip(cold_times, raw_times, strict=True))
+    ms = harness.median_ms
+    ratio = harness.ratio_of_pairs(dash_times, raw_times)
+    cold_ratio = harness.ratio_of_pairs(cold_times, raw_times)
     print(
         f"database: {connection.vendor}; learners: {args.learners:,}; "
         f"enrollments: {enrollments:,}; progress rows: {progress:,}; seed_scale: {seeded:.1f} s"

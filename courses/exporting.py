@@ -30,7 +30,7 @@ def series_export(*, series: Series) -> dict[str, Any]:
     belongs to another series.
     """
     modules = (
-        series.modules.filter(archived_at__isnull=True)
+        series.modules.live()
         .order_by("position")
         .prefetch_related(
             Prefetch(
@@ -42,7 +42,7 @@ def series_export(*, series: Series) -> dict[str, Any]:
             ),
             Prefetch(
                 "components",
-                queryset=Component.objects.filter(archived_at__isnull=True)
+                queryset=Component.objects.unarchived()
                 .select_related("resource")
                 .prefetch_related(
                     Prefetch(
@@ -137,7 +137,7 @@ def _component(component: Component) -> dict[str, Any]:
         "required": component.required,
         "description": component.description,
         "body": component.body,
-        "video_file": posixpath.basename(component.video_file.name) if is_video else "",
+        "video_file": posixpath.basename(component.video_file.name or "") if is_video else "",
         "duration_seconds": component.duration_seconds,
         "completion_threshold": component.completion_threshold,
         "resource": component.resource.slug if component.resource else None,

@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from typing import Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -49,6 +50,10 @@ class Series(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Set by the selectors for the pages: the learner's latest cycle, the preview's link.
+    my_enrollment: "Enrollment | None"
+    preview_url: str
+
     class Meta:
         verbose_name = _("series")
         verbose_name_plural = _("series")
@@ -68,6 +73,38 @@ class Series(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("courses:series-detail", kwargs={"series_slug": self.slug})
+
+
+def live_modules_q(prefix: str = "") -> models.Q:
+    """Modules not archived, as a condition on the modules ``prefix`` leads to (e.g.
+    ``"modules__"`` from a series): for annotations and lookups across a relation."""
+    return models.Q(**{f"{prefix}archived_at__isnull": True})
+
+
+def live_components_q(prefix: str = "") -> models.Q:
+    """Components a learner meets: neither the component nor its module is archived, as a
+    condition on the components ``prefix`` leads to (e.g. ``"components__"`` from a resource)."""
+    return models.Q(
+        **{f"{prefix}archived_at__isnull": True, f"{prefix}module__archived_at__isnull": True}
+    )
+
+
+class ModuleQuerySet(models.QuerySet["Module"]):
+    def live(self) -> Self:
+        """Modules not archived: what learners meet and authors edit."""
+        return self.filter(live_modules_q())
+
+
+class ComponentQuerySet(models.QuerySet["Component"]):
+    def live(self) -> Self:
+        """Components neither archived nor in an archived module: what learners meet."""
+        return self.filter(live_components_q())
+
+    def unarchived(self) -> Self:
+        """Components not archived themselves, whatever their module. Inside a module already
+        known to be live (a live module's list, a prefetch below live modules) it is ``live()``
+        without the join to the module."""
+        return self.filter(archived_at__isnull=True)
 
 
 class Module(models.Model):
@@ -100,6 +137,10 @@ class Module(models.Model):
     version = models.PositiveIntegerField(_("content version"), default=1)
     # Removed by an author after learners worked in it: kept for their records, shown to nobody.
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+
+    objects = ModuleQuerySet.as_manager()
+
+    preview_url: str  # set by the studio's preview for its links
 
     class Meta:
         verbose_name = _("module")
@@ -200,6 +241,10 @@ class Component(models.Model):
     )
     # Removed by an author after learners worked in it: kept for their records, shown to nobody.
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+
+    objects = ComponentQuerySet.as_manager()
+
+    preview_url: str  # set by the studio's preview for its links
 
     class Meta:
         verbose_name = _("component")
@@ -358,7 +403,32 @@ class Assignment(models.Model):
 
     def due_date_from(self, day: date) -> date:
         """The due date for a learner who receives the assignment on ``day``."""
-        return self.due_on if self.due_on is not None else day + timedelta(days=self.due_in_days)
+        if self.due_on is not None:
+            return self.due_on
+        # The model's constraint: an assignment has a due date or a number of days.
+        assert self.due_in_days is not None
+        return day + timedelta(days=self.due_in_days)
+
+
+class EnrollmentStatus(models.TextChoices):
+    """Where a learner stands in an enrollment, as supervisors read it: completed, else overdue
+    (its due date has passed), else in progress (started), else not started. The values are
+    those of the agency's CSV export."""
+
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    OVERDUE = "overdue", _("Overdue")
+
+    @classmethod
+    def behind_first(cls) -> list["EnrollmentStatus"]:
+        """“Behind schedule first”: the order of the status column and the dashboard tiles."""
+        return [cls.OVERDUE, cls.IN_PROGRESS, cls.NOT_STARTED, cls.COMPLETED]
+
+    @property
+    def rank(self) -> int:
+        """The place of the status in ``behind_first()``, for sorting in the database."""
+        return EnrollmentStatus.behind_first().index(self)
 
 
 class Enrollment(models.Model):
@@ -400,6 +470,8 @@ class Enrollment(models.Model):
         _("required components completed"), default=0
     )
     percent_complete = models.PositiveSmallIntegerField(_("percent complete"), default=0)
+
+    refresher_due: date | None  # set by courses.selectors.enrollments_for_home
 
     class Meta:
         verbose_name = _("enrollment")

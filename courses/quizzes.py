@@ -117,7 +117,8 @@ def quiz_attempt_start(
     questions = _questions(component)
     if not questions:
         raise ProgressRefused("This quiz has no questions yet.")
-    layout = [[q.pk, [c.pk for c in q.choices.all()]] for q in questions]
+    # [question id, [choice ids]] pairs, as the attempt's JSON keeps them.
+    layout: list[list] = [[q.pk, [c.pk for c in q.choices.all()]] for q in questions]
     if component.shuffle:
         rng = rng or random.SystemRandom()
         rng.shuffle(layout)
@@ -243,7 +244,7 @@ def survey_submit(
         scale: int | None = None
         text = ""
         if question.has_choices:
-            values = raw if isinstance(raw, list | tuple) else ([raw] if raw else [])
+            values: list = list(raw) if isinstance(raw, list | tuple) else ([raw] if raw else [])
             choices, error = _chosen(question, values)
             if error:
                 errors[question.pk] = error

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
@@ -16,6 +17,7 @@ from courses.models import (
     ModuleCompletion,
     Progress,
     Series,
+    live_modules_q,
 )
 
 
@@ -30,13 +32,9 @@ def series_visible_to(*, user: User) -> QuerySet[Series]:
 
 def series_catalogue(*, user: User) -> list[Series]:
     """Published series with their module count and, as ``my_enrollment``, the learner's cycle."""
-    series_list = list(
+    series_list: list[Series] = list(
         Series.objects.filter(status=Series.Status.PUBLISHED)
-        .annotate(
-            module_count=Count(
-                "modules", filter=Q(modules__archived_at__isnull=True), distinct=True
-            )
-        )
+        .annotate(module_count=Count("modules", filter=live_modules_q("modules__"), distinct=True))
         .order_by("title")
     )
     mine = _latest_enrollments(user=user, series_ids=[s.pk for s in series_list])
@@ -129,22 +127,39 @@ class Outline:
         return fallback
 
 
+def module_state_or_404(*, outline: Outline, module_slug: str) -> ModuleState:
+    """The live module of the outline that the URL names; 404 for any other slug."""
+    for state in outline.modules:
+        if state.module.slug == module_slug:
+            return state
+    raise Http404("No such module.")
+
+
+def component_or_404(*, state: ModuleState, component_slug: str) -> Component:
+    """The live component of the module that the URL names; 404 for any other slug."""
+    for component in state.components:
+        if component.slug == component_slug:
+            return component
+    raise Http404("No such component.")
+
+
 def live_modules(series: Series) -> list[Module]:
     """The series' modules as learners meet them: in order, with their live components and
     prerequisites; archived ones left out. Three queries."""
     return list(
-        Module.objects.filter(series=series, archived_at__isnull=True)
+        Module.objects.live()
+        .filter(series=series)
         .order_by("position")
         .prefetch_related(
             Prefetch(
                 "components",
-                queryset=Component.objects.filter(archived_at__isnull=True)
+                queryset=Component.objects.unarchived()
                 .select_related("resource")
                 .order_by("position"),
             ),
             Prefetch(
                 "prerequisites",
-                queryset=Module.objects.filter(archived_at__isnull=True).order_by("position"),
+                queryset=Module.objects.live().order_by("position"),
             ),
         )
     )

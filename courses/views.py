@@ -1,5 +1,4 @@
 import json
-import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -7,6 +6,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseBase,
     HttpResponseRedirect,
     JsonResponse,
 )
@@ -15,44 +15,36 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from courses import quiz_views, quizzes, selectors, services
+from courses.media import video_response
 from courses.models import Component, Series
 from courses.selectors import ModuleState, Outline
-from lms.http import ranged_file_response
-
-logger = logging.getLogger(__name__)
 
 
-def _get_series_for_user(request: HttpRequest, series_slug: str) -> Series:
+def _get_series_for_user(request: AuthenticatedHttpRequest, series_slug: str) -> Series:
     """The series if the user may see it; 404 otherwise (drafts are nobody's business yet)."""
     return get_object_or_404(selectors.series_visible_to(user=request.user), slug=series_slug)
 
 
-def _get_module_state(outline: Outline, module_slug: str) -> ModuleState:
-    for state in outline.modules:
-        if state.module.slug == module_slug:
-            return state
-    raise Http404("No such module.")
-
-
-def _get_component(state: ModuleState, component_slug: str) -> Component:
-    for component in state.components:
-        if component.slug == component_slug:
-            return component
-    raise Http404("No such component.")
-
-
 def _load_component(
-    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str, component_slug: str
 ) -> tuple[Series, Outline, ModuleState, Component]:
     """The component and the learner's view of its series; 404 for anything out of reach."""
     series = _get_series_for_user(request, series_slug)
     outline = selectors.series_outline(user=request.user, series=series)
-    state = _get_module_state(outline, module_slug)
-    return series, outline, state, _get_component(state, component_slug)
+    state = selectors.module_state_or_404(outline=outline, module_slug=module_slug)
+    return (
+        series,
+        outline,
+        state,
+        selectors.component_or_404(state=state, component_slug=component_slug),
+    )
 
 
-def _gate(request: HttpRequest, outline: Outline, state: ModuleState) -> HttpResponse | None:
+def _gate(
+    request: AuthenticatedHttpRequest, outline: Outline, state: ModuleState
+) -> HttpResponse | None:
     """Send the learner where they must go before a module's content: enrol, prerequisites,
     content advisory. None when the way is clear."""
     series_url = outline.series.get_absolute_url()
@@ -86,13 +78,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def catalogue(request: HttpRequest) -> HttpResponse:
+def catalogue(request: AuthenticatedHttpRequest) -> HttpResponse:
     series_list = selectors.series_catalogue(user=request.user)
     return render(request, "courses/catalogue.html", {"series_list": series_list})
 
 
 @require_GET
-def series_detail(request: HttpRequest, series_slug: str) -> HttpResponse:
+def series_detail(request: AuthenticatedHttpRequest, series_slug: str) -> HttpResponse:
     series = _get_series_for_user(request, series_slug)
     outline = selectors.series_outline(user=request.user, series=series)
     return render(
@@ -103,7 +95,7 @@ def series_detail(request: HttpRequest, series_slug: str) -> HttpResponse:
 
 
 @require_POST
-def series_enrol(request: HttpRequest, series_slug: str) -> HttpResponse:
+def series_enrol(request: AuthenticatedHttpRequest, series_slug: str) -> HttpResponse:
     series = _get_series_for_user(request, series_slug)
     try:
         services.enrollment_create(user=request.user, series=series)
@@ -115,7 +107,7 @@ def series_enrol(request: HttpRequest, series_slug: str) -> HttpResponse:
 
 
 @require_GET
-def series_resume(request: HttpRequest, series_slug: str) -> HttpResponse:
+def series_resume(request: AuthenticatedHttpRequest, series_slug: str) -> HttpResponse:
     series = _get_series_for_user(request, series_slug)
     outline = selectors.series_outline(user=request.user, series=series)
     component = outline.next_component() if outline.enrollment else None
@@ -125,10 +117,12 @@ def series_resume(request: HttpRequest, series_slug: str) -> HttpResponse:
 
 
 @require_GET
-def module_detail(request: HttpRequest, series_slug: str, module_slug: str) -> HttpResponse:
+def module_detail(
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str
+) -> HttpResponse:
     series = _get_series_for_user(request, series_slug)
     outline = selectors.series_outline(user=request.user, series=series)
-    state = _get_module_state(outline, module_slug)
+    state = selectors.module_state_or_404(outline=outline, module_slug=module_slug)
     return render(
         request,
         "courses/module_detail.html",
@@ -137,10 +131,12 @@ def module_detail(request: HttpRequest, series_slug: str, module_slug: str) -> H
 
 
 @require_http_methods(["GET", "POST"])
-def module_advisory(request: HttpRequest, series_slug: str, module_slug: str) -> HttpResponse:
+def module_advisory(
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str
+) -> HttpResponse:
     series = _get_series_for_user(request, series_slug)
     outline = selectors.series_outline(user=request.user, series=series)
-    state = _get_module_state(outline, module_slug)
+    state = selectors.module_state_or_404(outline=outline, module_slug=module_slug)
     if not state.module.content_advisory:
         return redirect(state.module)
     if request.method == "POST":
@@ -158,7 +154,7 @@ def module_advisory(request: HttpRequest, series_slug: str, module_slug: str) ->
 
 @require_GET
 def component_detail(
-    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str, component_slug: str
 ) -> HttpResponse:
     series, outline, state, component = _load_component(
         request, series_slug, module_slug, component_slug
@@ -170,7 +166,7 @@ def component_detail(
 
 
 def _render_component(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     series: Series,
     outline: Outline,
     state: ModuleState,
@@ -218,7 +214,7 @@ def _render_component(
 
 
 def _answers_refused(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     series: Series,
     outline: Outline,
     state: ModuleState,
@@ -242,7 +238,7 @@ def _answers_refused(
 
 @require_POST
 def quiz_start(
-    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str, component_slug: str
 ) -> HttpResponse:
     _, outline, state, component = _load_component(
         request, series_slug, module_slug, component_slug
@@ -258,7 +254,7 @@ def quiz_start(
 
 @require_POST
 def quiz_submit(
-    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str, component_slug: str
 ) -> HttpResponse:
     """Score the open attempt; unanswered or invalid answers send the form back, as filled in."""
     series, outline, state, component = _load_component(
@@ -291,7 +287,7 @@ def quiz_submit(
 
 @require_POST
 def survey_submit(
-    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str, component_slug: str
 ) -> HttpResponse:
     series, outline, state, component = _load_component(
         request, series_slug, module_slug, component_slug
@@ -310,7 +306,7 @@ def survey_submit(
     return redirect(component.get_absolute_url())
 
 
-def _parse_progress_payload(request: HttpRequest) -> tuple[list, float | None]:
+def _parse_progress_payload(request: AuthenticatedHttpRequest) -> tuple[list, float | None]:
     if request.content_type == "application/json":
         try:
             payload = json.loads(request.body or b"{}")
@@ -345,17 +341,15 @@ def _parse_progress_payload(request: HttpRequest) -> tuple[list, float | None]:
 
 @require_POST
 def component_progress(
-    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str, component_slug: str
 ) -> HttpResponse:
     """Record progress: a video player's heartbeat (JSON) or a document's “I have read this”."""
     # One query on this hot path: the component with its series, then the visibility rule.
     component = get_object_or_404(
-        Component.objects.select_related("module__series"),
+        Component.objects.live().select_related("module__series"),
         module__series__slug=series_slug,
         module__slug=module_slug,
         slug=component_slug,
-        archived_at__isnull=True,
-        module__archived_at__isnull=True,
     )
     series = component.module.series
     if series.status == Series.Status.DRAFT or (
@@ -390,7 +384,11 @@ def component_progress(
 
 
 def _announce(
-    request: HttpRequest, result: services.ProgressResult, *, series: Series, component: Component
+    request: AuthenticatedHttpRequest,
+    result: services.ProgressResult,
+    *,
+    series: Series,
+    component: Component,
 ) -> None:
     """Tell the learner what they just completed, the biggest step first."""
     if result.series_completed:
@@ -403,7 +401,7 @@ def _announce(
 
 @require_GET
 def component_open(
-    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str, component_slug: str
 ) -> HttpResponse:
     """The tracked link to a toolkit resource: opening it completes the component."""
     series, outline, state, component = _load_component(
@@ -416,43 +414,23 @@ def component_open(
     result = services.progress_record(user=request.user, component=component)
     _announce(request, result, series=series, component=component)
     # Only ever the stored URL of the resource: never a destination taken from the request.
+    assert component.resource is not None  # the model's constraint for a resource component
     return HttpResponseRedirect(component.resource.url)
 
 
 @require_GET
 def component_media(
-    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
-) -> HttpResponse:
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str, component_slug: str
+) -> HttpResponseBase:
     """Stream a video to a learner enrolled in its series; media is never public."""
     series = _get_series_for_user(request, series_slug)
     component = get_object_or_404(
-        Component.objects.select_related("module__series"),
+        Component.objects.unarchived().select_related("module__series"),
         module__series=series,
         module__slug=module_slug,
         slug=component_slug,
         kind=Component.Kind.VIDEO,
-        archived_at__isnull=True,
     )
     if not series.enrollments.filter(user=request.user).exists():
         raise Http404("Enrol to watch this video.")
     return video_response(request, component)
-
-
-# Media is served as one of these types or as a download, never as a page of this site.
-VIDEO_TYPES = {".webm": "video/webm", ".mp4": "video/mp4"}
-
-
-def video_response(request: HttpRequest, component: Component) -> HttpResponse:
-    """The component's video, in ranges, private to the browser that asked."""
-    try:
-        handle = component.video_file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        logger.warning("Video file missing for component %s", component.pk)
-        raise Http404("The video file is missing.") from exc
-    suffix = "." + component.video_file.name.rsplit(".", 1)[-1].lower()
-    content_type = VIDEO_TYPES.get(suffix, "application/octet-stream")
-    response = ranged_file_response(
-        request, handle, size=component.video_file.size, content_type=content_type
-    )
-    response["Cache-Control"] = "private, max-age=3600"
-    return response

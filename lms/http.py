@@ -4,7 +4,13 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 
 _BYTE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -23,7 +29,7 @@ def _chunks(handle: BinaryIO, remaining: int, block_size: int = 64 * 1024) -> It
 
 def ranged_file_response(
     request: HttpRequest, handle: BinaryIO, *, size: int, content_type: str
-) -> HttpResponse:
+) -> HttpResponseBase:
     """Serve a file, answering a single ``Range: bytes=…`` request with 206 Partial Content.
 
     Browsers let learners seek in (and resume) a video only when its server accepts ranges.
@@ -31,9 +37,9 @@ def ranged_file_response(
     """
     match = _BYTE_RANGE.match(request.headers.get("Range", "").strip())
     if match is None or not (match[1] or match[2]):
-        response = FileResponse(handle, content_type=content_type)
-        response["Accept-Ranges"] = "bytes"
-        return response
+        whole = FileResponse(handle, content_type=content_type)
+        whole["Accept-Ranges"] = "bytes"
+        return whole
     if match[1]:
         start = int(match[1])
         end = min(int(match[2]), size - 1) if match[2] else size - 1
@@ -41,9 +47,9 @@ def ranged_file_response(
         start, end = max(0, size - int(match[2])), size - 1
     if start >= size or start > end:
         handle.close()
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        return response
+        refused = HttpResponse(status=416)
+        refused["Content-Range"] = f"bytes */{size}"
+        return refused
     handle.seek(start)
     length = end - start + 1
     response = StreamingHttpResponse(_chunks(handle, length), status=206, content_type=content_type)

@@ -7,7 +7,7 @@ from lms import views
 
 admin.site.site_header = "Training Tracker administration"
 # Staff sign in through allauth like everyone else, so email verification and MFA apply to them.
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_title = "Training Tracker admin"
 
 urlpatterns = [

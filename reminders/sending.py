@@ -12,6 +12,7 @@ import smtplib
 import zoneinfo
 from datetime import datetime, timedelta
 from email.utils import make_msgid
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -21,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from courses.models import EnrollmentStatus
 from reminders.models import Reminder
 
 UNSUBSCRIBE_SALT = "reminders.unsubscribe"
@@ -46,13 +48,13 @@ def build_message(reminder: Reminder) -> EmailMultiAlternatives:
     """The email for one outbox row: text and HTML parts, times in the agency's time zone."""
     zone = zoneinfo.ZoneInfo(reminder.agency.timezone)
     enrollment = reminder.enrollment
-    context = {
+    context: dict[str, Any] = {
         "reminder": reminder,
         "recipient": reminder.recipient,
         "agency": reminder.agency,
         "enrollment": enrollment,
         "series": enrollment.series if enrollment else None,
-        "today": timezone.now().astimezone(zone).date(),
+        "today": reminder.agency.today(),
         "preferences_url": _absolute(reverse("reminders:preferences")),
     }
     if enrollment is not None:
@@ -69,7 +71,7 @@ def build_message(reminder: Reminder) -> EmailMultiAlternatives:
 
         overdue = enrollments_for_supervisor(
             supervisor=reminder.recipient, agency=reminder.agency
-        ).filter(status_q("overdue", context["today"]))
+        ).filter(status_q(EnrollmentStatus.OVERDUE, context["today"]))
         context["overdue"] = list(overdue.select_related("user", "series").order_by("due_on")[:50])
         context["overdue_total"] = overdue.count()
         context["dashboard_url"] = _absolute(reverse("agency:dashboard"))

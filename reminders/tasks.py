@@ -1,5 +1,7 @@
 """Thin tasks: plan, sweep, send. Each takes primary keys or nothing and is safe to repeat."""
 
+from functools import partial
+
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
@@ -21,7 +23,7 @@ def enqueue(reminder_ids: list[int]) -> int:
     chunk = settings.LMS_REMINDER_CHUNK
     for start in range(0, len(reminder_ids), chunk):
         ids = reminder_ids[start : start + chunk]
-        transaction.on_commit(lambda ids=ids: send_reminders.delay(ids))
+        transaction.on_commit(partial(send_reminders.delay, ids))
     return len(reminder_ids)
 
 

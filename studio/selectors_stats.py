@@ -349,7 +349,7 @@ def survey_figures(*, component: Component) -> SurveyFigures:
     picks = dict(
         SurveyAnswer.choices.through.objects.filter(surveyanswer__response__component=component)
         .values("choice_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"))  # type: ignore[misc]  # the stubs miss annotations of a through model
         .order_by()
         .values_list("choice_id", "n")
     )

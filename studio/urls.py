@@ -1,37 +1,91 @@
+"""Every studio URL, in groups: content, questions, preview, statistics, toolkit."""
+
 from django.urls import path
 
-from studio import views
-from studio.urls_preview import urlpatterns as preview_patterns
-from studio.urls_questions import urlpatterns as question_patterns
-from studio.urls_stats import urlpatterns as stats_patterns
-from studio.urls_toolkit import urlpatterns as toolkit_patterns
+from studio.views import components, modules, preview, questions, series, stats, toolkit
 
 app_name = "studio"
 
-urlpatterns = [
-    path("", views.index, name="index"),
-    path("series/new/", views.series_new, name="series-new"),
-    path("series/<slug:series_slug>/", views.series_detail, name="series-detail"),
-    path("series/<slug:series_slug>/edit/", views.series_edit, name="series-edit"),
-    path("series/<slug:series_slug>/status/", views.series_status, name="series-status"),
-    path("series/<slug:series_slug>/modules/new/", views.module_new, name="module-new"),
+content_patterns = [
+    path("", series.index, name="index"),
+    path("series/new/", series.series_new, name="series-new"),
+    path("series/<slug:series_slug>/", series.series_detail, name="series-detail"),
+    path("series/<slug:series_slug>/edit/", series.series_edit, name="series-edit"),
+    path("series/<slug:series_slug>/status/", series.series_status, name="series-status"),
+    path("series/<slug:series_slug>/modules/new/", modules.module_new, name="module-new"),
     path(
         "series/<slug:series_slug>/modules/order/",
-        views.modules_reorder,
+        modules.modules_reorder,
         name="modules-reorder",
     ),
-    path("modules/<int:module_id>/edit/", views.module_edit, name="module-edit"),
-    path("modules/<int:module_id>/move/", views.module_move, name="module-move"),
-    path("modules/<int:module_id>/delete/", views.module_delete, name="module-delete"),
-    path("modules/<int:module_id>/components/new/", views.component_new, name="component-new"),
+    path("modules/<int:module_id>/edit/", modules.module_edit, name="module-edit"),
+    path("modules/<int:module_id>/move/", modules.module_move, name="module-move"),
+    path("modules/<int:module_id>/delete/", modules.module_delete, name="module-delete"),
+    path("modules/<int:module_id>/components/new/", components.component_new, name="component-new"),
     path(
         "modules/<int:module_id>/components/order/",
-        views.components_reorder,
+        components.components_reorder,
         name="components-reorder",
     ),
-    path("components/<int:component_id>/edit/", views.component_edit, name="component-edit"),
-    path("components/<int:component_id>/move/", views.component_move, name="component-move"),
-    path("components/<int:component_id>/delete/", views.component_delete, name="component-delete"),
+    path("components/<int:component_id>/edit/", components.component_edit, name="component-edit"),
+    path("components/<int:component_id>/move/", components.component_move, name="component-move"),
+    path(
+        "components/<int:component_id>/delete/",
+        components.component_delete,
+        name="component-delete",
+    ),
+]
+
+# The questions of a quiz or survey, their choices and order.
+question_patterns = [
+    path("components/<int:component_id>/questions/", questions.questions, name="questions"),
+    path(
+        "components/<int:component_id>/questions/new/",
+        questions.question_new,
+        name="question-new",
+    ),
+    path("questions/<int:question_id>/edit/", questions.question_edit, name="question-edit"),
+    path("questions/<int:question_id>/delete/", questions.question_delete, name="question-delete"),
+    path("questions/<int:question_id>/move/", questions.question_move, name="question-move"),
+]
+
+# “Preview as learner”: the learner's pages of any series, recording nothing.
+preview_patterns = [
+    path("preview/<slug:series_slug>/", preview.preview_series, name="preview-series"),
+    path(
+        "preview/<slug:series_slug>/<slug:module_slug>/",
+        preview.preview_module,
+        name="preview-module",
+    ),
+    path(
+        "preview/<slug:series_slug>/<slug:module_slug>/<slug:component_slug>/",
+        preview.preview_component,
+        name="preview-component",
+    ),
+    path(
+        "preview/<slug:series_slug>/<slug:module_slug>/<slug:component_slug>/media/",
+        preview.preview_media,
+        name="preview-media",
+    ),
+]
+
+# The nameless statistics of a component.
+stats_patterns = [
+    path("components/<int:component_id>/stats/", stats.component_stats, name="component-stats"),
+]
+
+# The resource toolkit.
+toolkit_patterns = [
+    path("toolkit/", toolkit.toolkit, name="toolkit"),
+    path("toolkit/new/", toolkit.resource_new, name="resource-new"),
+    path("toolkit/<int:resource_id>/edit/", toolkit.resource_edit, name="resource-edit"),
+    path("toolkit/<int:resource_id>/retire/", toolkit.resource_retire, name="resource-retire"),
+    path("toolkit/<int:resource_id>/restore/", toolkit.resource_restore, name="resource-restore"),
+    path("toolkit/<int:resource_id>/check/", toolkit.resource_check, name="resource-check"),
+]
+
+urlpatterns = [
+    *content_patterns,
     *question_patterns,
     *preview_patterns,
     *stats_patterns,

@@ -1,12 +1,13 @@
 import re
 from datetime import date
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency, Membership, User
-from courses.models import Assignment, Series
-from supervision.selectors import SORTS, STATUS_LABELS, STATUSES, Filters
+from courses.models import Assignment, EnrollmentStatus, Series
+from supervision.selectors import SORTS, Filters
 
 
 class LearnerFilterForm(forms.Form):
@@ -15,7 +16,7 @@ class LearnerFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("Any status")), *((s, STATUS_LABELS[s]) for s in STATUSES)],
+        choices=[("", _("Any status")), *EnrollmentStatus.choices],
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     sort = forms.ChoiceField(
@@ -26,7 +27,10 @@ class LearnerFilterForm(forms.Form):
 
     def __init__(self, *args, series_choices: list[tuple[int, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["series"].choices = [("", _("All series")), *series_choices]
+        cast(forms.ChoiceField, self.fields["series"]).choices = [
+            ("", _("All series")),
+            *series_choices,
+        ]
         for name in ("series", "status"):
             self.fields[name].widget.attrs["class"] = "form-select"
 
@@ -75,7 +79,7 @@ class DueRuleForm(forms.Form):
         self.agency, self.today = agency, today
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("due_rule") == "date":
             if not data.get("due_on"):
                 self.add_error("due_on", _("Give the due date."))
@@ -139,7 +143,7 @@ class AssignmentForm(DueRuleForm):
 
     def __init__(self, *args, agency: Agency, today: date, **kwargs) -> None:
         super().__init__(*args, agency=agency, today=today, **kwargs)
-        self.fields["series"].queryset = Series.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["series"]).queryset = Series.objects.filter(
             status=Series.Status.PUBLISHED
         ).order_by("title")
         self.learners: list[User] = []

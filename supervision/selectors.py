@@ -31,17 +31,7 @@ from accounts.models import Agency, Membership, User
 from accounts.selectors import learner_here, supervision_of
 from courses.dashboard import dashboard_forget as dashboard_forget  # re-exported
 from courses.dashboard import dashboard_key
-from courses.models import Assignment, Enrollment, Series
-
-STATUSES = ("not_started", "in_progress", "completed", "overdue")
-STATUS_LABELS = {
-    "not_started": "Not started",
-    "in_progress": "In progress",
-    "completed": "Completed",
-    "overdue": "Overdue",
-}
-# “Behind schedule first”: the order of the status column and of the dashboard lists.
-STATUS_RANK = {"overdue": 0, "in_progress": 1, "not_started": 2, "completed": 3}
+from courses.models import Assignment, Enrollment, EnrollmentStatus, Series
 
 SORTS = {
     "name": ("user__full_name", "user__email"),
@@ -66,17 +56,19 @@ def agency_zone(agency: Agency) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(agency.timezone)
 
 
-def agency_today(agency: Agency) -> date:
-    return agency.today()
-
-
 def enrollments_for_supervisor(*, supervisor: User, agency: Agency) -> QuerySet[Enrollment]:
     """The latest cycle of every enrollment of the agency's learners, with ``status``.
 
     Empty unless ``supervisor`` supervises ``agency``. Status is computed in the database:
     completed, else overdue (due date passed), else in progress (started), else not started.
     """
-    today = agency_today(agency)
+    today = agency.today()
+    # The first that holds gives the status; none: not started.
+    steps = [
+        (Q(completed_at__isnull=False), EnrollmentStatus.COMPLETED),
+        (Q(due_on__lt=today), EnrollmentStatus.OVERDUE),
+        (Q(started_at__isnull=False), EnrollmentStatus.IN_PROGRESS),
+    ]
     # A semi-join on the membership, not a join through the user table: the planner then
     # aggregates enrollments straight from their own indexes.
     return Enrollment.objects.filter(
@@ -85,17 +77,13 @@ def enrollments_for_supervisor(*, supervisor: User, agency: Agency) -> QuerySet[
         is_current=True,
     ).annotate(
         status=Case(
-            When(completed_at__isnull=False, then=Value("completed")),
-            When(due_on__lt=today, then=Value("overdue")),
-            When(started_at__isnull=False, then=Value("in_progress")),
-            default=Value("not_started"),
+            *(When(condition, then=Value(status.value)) for condition, status in steps),
+            default=Value(EnrollmentStatus.NOT_STARTED.value),
             output_field=CharField(),
         ),
         status_rank=Case(
-            When(completed_at__isnull=False, then=Value(STATUS_RANK["completed"])),
-            When(due_on__lt=today, then=Value(STATUS_RANK["overdue"])),
-            When(started_at__isnull=False, then=Value(STATUS_RANK["in_progress"])),
-            default=Value(STATUS_RANK["not_started"]),
+            *(When(condition, then=Value(status.rank)) for condition, status in steps),
+            default=Value(EnrollmentStatus.NOT_STARTED.rank),
             output_field=IntegerField(),
         ),
     )
@@ -119,7 +107,7 @@ def learners_without_enrollment_matching(
 ) -> QuerySet[User]:
     """The learners enrolled in nothing who belong under ``filters``, by name: their status is
     "not started" in no series, so a series, another status or "overdue only" leaves them out."""
-    if filters.series or filters.overdue or filters.status not in ("", "not_started"):
+    if filters.series or filters.overdue or filters.status not in ("", EnrollmentStatus.NOT_STARTED):
         return User.objects.none()
     people = learners_without_enrollment(supervisor=supervisor, agency=agency)
     for word in filters.q.split()[:6]:
@@ -133,27 +121,29 @@ def status_q(status: str, today: date) -> Q:
     open_ = Q(completed_at__isnull=True)
     not_overdue = Q(due_on__isnull=True) | Q(due_on__gte=today)
     return {
-        "completed": Q(completed_at__isnull=False),
-        "overdue": open_ & Q(due_on__lt=today),
-        "in_progress": open_ & not_overdue & Q(started_at__isnull=False),
-        "not_started": open_ & not_overdue & Q(started_at__isnull=True),
-    }[status]
+        EnrollmentStatus.COMPLETED: Q(completed_at__isnull=False),
+        EnrollmentStatus.OVERDUE: open_ & Q(due_on__lt=today),
+        EnrollmentStatus.IN_PROGRESS: open_ & not_overdue & Q(started_at__isnull=False),
+        EnrollmentStatus.NOT_STARTED: open_ & not_overdue & Q(started_at__isnull=True),
+    }[EnrollmentStatus(status)]
 
 
-def status_of(enrollment: Enrollment, today: date) -> str:
+def status_of(enrollment: Enrollment, today: date) -> EnrollmentStatus:
     """The same rule as the ``status`` annotation, for one enrollment already in memory."""
     if enrollment.completed_at is not None:
-        return "completed"
+        return EnrollmentStatus.COMPLETED
     if enrollment.due_on is not None and enrollment.due_on < today:
-        return "overdue"
-    return "in_progress" if enrollment.started_at is not None else "not_started"
+        return EnrollmentStatus.OVERDUE
+    if enrollment.started_at is not None:
+        return EnrollmentStatus.IN_PROGRESS
+    return EnrollmentStatus.NOT_STARTED
 
 
 def behind_schedule(
     enrollments: QuerySet[Enrollment], *, agency: Agency, limit: int = 10
 ) -> list[Enrollment]:
     """The overdue enrollments due longest ago, read along the open-by-due-date index."""
-    overdue = enrollments.filter(status_q("overdue", agency_today(agency)))
+    overdue = enrollments.filter(status_q(EnrollmentStatus.OVERDUE, agency.today()))
     return list(
         overdue.select_related("user", "series")
         .only("user_id", "due_on", "user__full_name", "user__email", "series__title")
@@ -183,13 +173,13 @@ class Filters:
 def filter_enrollments(
     enrollments: QuerySet[Enrollment], filters: Filters, *, agency: Agency
 ) -> QuerySet:
-    today = agency_today(agency)
+    today = agency.today()
     if filters.series:
         enrollments = enrollments.filter(series_id=filters.series)
-    if filters.status in STATUSES:
+    if filters.status in EnrollmentStatus.values:
         enrollments = enrollments.filter(status_q(filters.status, today))
     if filters.overdue:
-        enrollments = enrollments.filter(status_q("overdue", today))
+        enrollments = enrollments.filter(status_q(EnrollmentStatus.OVERDUE, today))
     for word in filters.q.split()[:6]:
         enrollments = enrollments.filter(
             Q(user__full_name__icontains=word) | Q(user__email__icontains=word)
@@ -212,8 +202,8 @@ class SeriesSummary:
     @property
     def rows(self) -> list[tuple[str, str, int, int]]:
         return [
-            (status, STATUS_LABELS[status], self.counts[status], self.percent(status))
-            for status in ("overdue", "in_progress", "not_started", "completed")
+            (status.value, str(status.label), self.counts[status], self.percent(status))
+            for status in EnrollmentStatus.behind_first()
         ]
 
 
@@ -226,12 +216,14 @@ def dashboard_figures(
     One pass over the enrollments: a single aggregate grouped by series and completion week
     (a few dozen rows per series), summed up here.
     """
-    today = agency_today(agency)
+    today = agency.today()
     first_monday = today - timedelta(days=today.weekday(), weeks=weeks - 1)
     totals: dict[int, dict[str, int]] = {}
     per_week = {first_monday + timedelta(weeks=i): 0 for i in range(weeks)}
     for row in _figure_rows(enrollments, agency=agency, today=today, vendor=connection.vendor):
-        series_totals = totals.setdefault(row["series_id"], dict.fromkeys(("total", *STATUSES), 0))
+        series_totals = totals.setdefault(
+            row["series_id"], dict.fromkeys(("total", *EnrollmentStatus.values), 0)
+        )
         for key in series_totals:
             series_totals[key] += row[key]
         if row["week"] is not None:
@@ -243,7 +235,7 @@ def dashboard_figures(
         SeriesSummary(
             series=s,
             total=totals[s.pk]["total"],
-            counts={status: totals[s.pk][status] for status in STATUSES},
+            counts={status: totals[s.pk][status] for status in EnrollmentStatus.values},
         )
         for s in series
     ]
@@ -253,7 +245,8 @@ def dashboard_figures(
 # The dashboard's aggregate, written out for PostgreSQL: the ORM's version costs more to build
 # in Python (≈3 ms a request) than PostgreSQL takes to run it at 10,000 learners. The rows still
 # come from ``enrollments_for_supervisor`` (compiled by the ORM); the four conditions are those of
-# ``status_q``, on plain columns (tests compare this with the ORM's version on PostgreSQL).
+# ``status_q``, on plain columns, named by the ``EnrollmentStatus`` values (tests compare this with
+# the ORM's version on PostgreSQL).
 _FIGURES_SQL = """
 SELECT e.series_id,
        date_trunc('week', e.completed_at AT TIME ZONE %s)::date AS week,
@@ -288,13 +281,15 @@ def _figure_rows(
             )
             columns = [column.name for column in cursor.description]
             return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-    return list(
+    rows = (
         enrollments.order_by()
         .values("series_id", week=TruncWeek("completed_at", tzinfo=agency_zone(agency)))
         .annotate(
-            total=Count("pk"), **{s: Count("pk", filter=status_q(s, today)) for s in STATUSES}
+            total=Count("pk"),
+            **{s: Count("pk", filter=status_q(s, today)) for s in EnrollmentStatus.values},
         )
     )
+    return [dict(row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -309,7 +304,7 @@ class Dashboard:
 
     @property
     def overdue_total(self) -> int:
-        return sum(s.counts["overdue"] for s in self.summaries)
+        return sum(s.counts[EnrollmentStatus.OVERDUE] for s in self.summaries)
 
 
 def dashboard(enrollments: QuerySet[Enrollment], *, agency: Agency) -> Dashboard:

@@ -14,7 +14,6 @@ from lms.batching import batched
 from reminders.models import Reminder
 from reminders.tasks import enqueue
 from supervision.models import ExportLog
-from supervision.selectors import agency_today
 
 NUDGE_BATCH = 1000  # learners per round of queries
 
@@ -47,7 +46,7 @@ def nudge_send(*, supervisor: User, agency: Agency, enrollment: Enrollment) -> R
     reminder workers, with their retries and records."""
     if enrollment.completed_at is not None:
         raise NudgeRefused("This learner has already completed the series.")
-    step = nudge_step(agency_today(agency))
+    step = nudge_step(agency.today())
     try:
         with transaction.atomic():
             reminder = _nudge(
@@ -69,7 +68,7 @@ def nudge_many(
     Learners already reminded today, and completed enrollments, are skipped.
     Returns (queued, skipped).
     """
-    step = nudge_step(agency_today(agency))
+    step = nudge_step(agency.today())
     queued = skipped = 0
     for chunk in batched(enrollments, NUDGE_BATCH):
         candidates: dict[int, Enrollment] = {}

@@ -7,12 +7,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import mfa_setup_redirect
+from accounts.http import SupervisorHttpRequest
 from accounts.models import Agency
 from courses.assignments import (
     AssignmentRefused,
@@ -23,6 +24,7 @@ from courses.assignments import (
 from courses.models import (
     Component,
     Enrollment,
+    EnrollmentStatus,
     ModuleCompletion,
     Progress,
     QuizAttempt,
@@ -31,7 +33,7 @@ from courses.models import (
 from reminders.models import Reminder
 from supervision import selectors, services
 from supervision.forms import AssignmentChangeForm, AssignmentForm, LearnerFilterForm
-from supervision.selectors import STATUS_LABELS, Filters
+from supervision.selectors import Filters
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 1000  # rows fetched from the database, and written to the client, at a time
@@ -56,7 +58,7 @@ def supervisor_required(view: Callable) -> Callable:
     """
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: SupervisorHttpRequest, *args, **kwargs) -> HttpResponse:
         agencies = list(selectors.agencies_for_supervisor(user=request.user))
         if not agencies:
             raise PermissionDenied("Only supervisors can open agency pages.")
@@ -71,7 +73,7 @@ def supervisor_required(view: Callable) -> Callable:
     return wrapper
 
 
-def _filter_form(request: HttpRequest) -> LearnerFilterForm:
+def _filter_form(request: SupervisorHttpRequest) -> LearnerFilterForm:
     series = Series.objects.filter(pk__in=_scoped(request).values("series_id")).order_by("title")
     return LearnerFilterForm(request.GET or None, series_choices=[(s.pk, s.title) for s in series])
 
@@ -84,13 +86,13 @@ def _query(agency: Agency, filters: Filters, **changes) -> str:
     return urlencode(params)
 
 
-def _scoped(request: HttpRequest) -> QuerySet[Enrollment]:
+def _scoped(request: SupervisorHttpRequest) -> QuerySet[Enrollment]:
     return selectors.enrollments_for_supervisor(supervisor=request.user, agency=request.agency)
 
 
 @require_GET
 @supervisor_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: SupervisorHttpRequest) -> HttpResponse:
     agency = request.agency
     figures = selectors.dashboard(_scoped(request), agency=agency)
     return render(
@@ -146,7 +148,7 @@ def _chart(weeks: list) -> dict:
 
 @require_GET
 @supervisor_required
-def learners(request: HttpRequest) -> HttpResponse:
+def learners(request: SupervisorHttpRequest) -> HttpResponse:
     agency = request.agency
     form = _filter_form(request)
     filters = form.filters()
@@ -203,15 +205,15 @@ def learners(request: HttpRequest) -> HttpResponse:
             "page": page,
             "headers": headers,
             "query": _query(agency, filters),
-            "status_labels": STATUS_LABELS,
-            "today": selectors.agency_today(agency),
+            "status_labels": dict(EnrollmentStatus.choices),
+            "today": agency.today(),
         },
     )
 
 
 @require_GET
 @supervisor_required
-def learner_detail(request: HttpRequest, learner_id: int) -> HttpResponse:
+def learner_detail(request: SupervisorHttpRequest, learner_id: int) -> HttpResponse:
     learner, agencies = selectors.learner_for_supervisor(
         supervisor=request.user, learner_id=learner_id
     )
@@ -239,7 +241,7 @@ def learner_detail(request: HttpRequest, learner_id: int) -> HttpResponse:
         enrollment__in=enrollments, submitted_at__isnull=False
     ).order_by("number"):
         scores.setdefault((attempt.enrollment_id, attempt.component_id), []).append(attempt)
-    today = selectors.agency_today(agency)
+    today = agency.today()
     cycles = []
     for enrollment in enrollments:
         modules: dict[int, dict] = {}
@@ -272,7 +274,7 @@ def learner_detail(request: HttpRequest, learner_id: int) -> HttpResponse:
             {
                 "enrollment": enrollment,
                 "status": status,
-                "status_label": STATUS_LABELS[status],
+                "status_label": status.label,
                 "modules": list(modules.values()),
             }
         )
@@ -313,7 +315,7 @@ def _csv_safe(value: str) -> str:
 
 @require_GET
 @supervisor_required
-def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+def export_csv(request: SupervisorHttpRequest) -> StreamingHttpResponse:
     """Every row of the current filters, streamed: memory stays flat however many learners.
 
     One row per learner and series enrolled; then each learner of the agency enrolled in
@@ -377,7 +379,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
                             _csv_safe(name or ""),
                             _csv_safe(email),
                             "",
-                            "not_started",
+                            EnrollmentStatus.NOT_STARTED.value,
                             0,
                             "",
                             "",
@@ -394,7 +396,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
         finally:
             services.export_finished(log=log, rows=count)
 
-    filename = f"training-{agency.slug}-{selectors.agency_today(agency).isoformat()}.csv"
+    filename = f"training-{agency.slug}-{agency.today().isoformat()}.csv"
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
@@ -403,7 +405,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 @require_POST
 @supervisor_required
-def nudge(request: HttpRequest, learner_id: int) -> HttpResponse:
+def nudge(request: SupervisorHttpRequest, learner_id: int) -> HttpResponse:
     learner, agencies = selectors.learner_for_supervisor(
         supervisor=request.user, learner_id=learner_id
     )
@@ -413,7 +415,7 @@ def nudge(request: HttpRequest, learner_id: int) -> HttpResponse:
     if enrollment is None:
         enrollment = (
             scoped.filter(user=learner, completed_at__isnull=True)
-            .order_by("status_rank", "due_on")
+            .order_by("status_rank", "due_on")  # type: ignore[misc]  # annotated by the selector
             .first()
         )
     if enrollment is None:
@@ -431,12 +433,12 @@ def nudge(request: HttpRequest, learner_id: int) -> HttpResponse:
 
 @require_POST
 @supervisor_required
-def nudge_overdue(request: HttpRequest) -> HttpResponse:
+def nudge_overdue(request: SupervisorHttpRequest) -> HttpResponse:
     agency = request.agency
-    today = selectors.agency_today(agency)
+    today = agency.today()
     overdue = (
         _scoped(request)
-        .filter(selectors.status_q("overdue", today))
+        .filter(selectors.status_q(EnrollmentStatus.OVERDUE, today))
         .only("pk", "user_id", "completed_at")
     )
     queued, skipped = services.nudge_many(
@@ -454,14 +456,14 @@ def nudge_overdue(request: HttpRequest) -> HttpResponse:
 BACK_KEYS = ("q", "series", "status", "overdue", "sort", "page")
 
 
-def _back_query(request: HttpRequest, agency: Agency) -> str:
+def _back_query(request: SupervisorHttpRequest, agency: Agency) -> str:
     """The learners-table query the supervisor came from (``?back=``), known keys only."""
     came_from = QueryDict(request.GET.get("back", ""))
     kept = {key: came_from[key] for key in BACK_KEYS if came_from.get(key)}
     return urlencode({"agency": agency.slug, **kept})
 
 
-def _back(request: HttpRequest, default: str) -> str:
+def _back(request: SupervisorHttpRequest, default: str) -> str:
     """Return to the page the form was on, but only ever within the agency pages."""
     target = request.POST.get("next", "")
     if target.startswith("/agency/") and "//" not in target and "\\" not in target:
@@ -471,7 +473,7 @@ def _back(request: HttpRequest, default: str) -> str:
 
 @require_GET
 @supervisor_required
-def assignments(request: HttpRequest) -> HttpResponse:
+def assignments(request: SupervisorHttpRequest) -> HttpResponse:
     agency = request.agency
     rows = selectors.assignments_for_supervisor(supervisor=request.user, agency=agency)
     outside = selectors.open_enrollments_outside_assignments(supervisor=request.user, agency=agency)
@@ -488,7 +490,7 @@ def _assignments_url(agency: Agency) -> str:
 
 @require_http_methods(["GET", "POST"])
 @supervisor_required
-def assignment_new(request: HttpRequest) -> HttpResponse:
+def assignment_new(request: SupervisorHttpRequest) -> HttpResponse:
     agency = request.agency
     today = agency.today()
     form = AssignmentForm(request.POST or None, agency=agency, today=today)

@@ -44,7 +44,7 @@ def resource_link_check(*, resource_id: int) -> LinkResult:
     """
     url = Resource.objects.filter(is_active=True).values_list("url", flat=True).get(pk=resource_id)
     result = linkcheck.check_url(url, timeout=settings.LMS_LINK_CHECK_TIMEOUT_SECONDS)
-    final_url_length = Resource._meta.get_field("link_final_url").max_length
+    final_url_length = Resource._meta.get_field("link_final_url").max_length or 0
     Resource.objects.filter(pk=resource_id, url=url).update(
         link_status=result.status,
         link_http_status=result.http_status,
@@ -130,8 +130,8 @@ def resource_update(*, resource: Resource, **fields: str) -> Resource:
         setattr(resource, name, value)
     url_changed = resource.url != stored_url
     if url_changed:
-        for name, value in LINK_FIELDS_UNCHECKED.items():
-            setattr(resource, name, value)
+        for field, unchecked in LINK_FIELDS_UNCHECKED.items():
+            setattr(resource, field, unchecked)
     resource.full_clean()
     update_fields = [*fields, "updated_at"]
     if url_changed:

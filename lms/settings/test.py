@@ -6,8 +6,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
-ACCOUNT_RATE_LIMITS = False
-STATIC_ROOT = None  # tests serve static files from the finders; nothing is collected
+ACCOUNT_RATE_LIMITS = False  # type: ignore[assignment]  # allauth reads False as none
+STATIC_ROOT = None  # type: ignore[assignment]  # tests serve static files from the finders; nothing is collected
 # Tasks run in-process in tests, whatever REDIS_URL says: the worker-on-Redis integration tests
 # switch this off themselves. (Otherwise a task sent with a broker configured would wait in Redis.)
 CELERY_TASK_ALWAYS_EAGER = True

@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Agency, Membership, User
-from courses import scale, services
+from bench import scale
+from courses import services
 from courses.models import (
     AdvisoryAcknowledgement,
     Component,

@@ -14,7 +14,7 @@ from courses import quizzes
 from courses import services as course_services
 from courses.models import Component, Enrollment, Module, Progress, Question, Series
 from studio import selectors_stats
-from studio.views_stats import duration_text
+from studio.views.stats import duration_text
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,6 @@ import pytest
 from django.contrib.admin.sites import site  # noqa: F401 (admin registered)
 
 from courses.models import Assignment, Enrollment
-from supervision.selectors import agency_today
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +27,7 @@ def test_supervisor_assigns_the_whole_agency(supervisor_client, agency, series, 
         12,
     )
     enrollment = Enrollment.objects.get(user=learner)
-    assert enrollment.due_on == agency_today(agency) + timedelta(days=21)
+    assert enrollment.due_on == agency.today() + timedelta(days=21)
     listing = supervisor_client.get("/agency/assignments/")
     assert series.title.encode() in listing.content
     assert b"Every 12 months" in listing.content

@@ -164,7 +164,7 @@ def test_learners_enrolled_in_nothing_are_scoped_like_everything_else(
 def test_status_in_python_agrees_with_the_database(agency, supervisor, series):
     """The drill-down's status rule and the table's are the same rule."""
     bulk_learners(agency, series, 12)
-    today = selectors.agency_today(agency)
+    today = agency.today()
     for enrollment in selectors.enrollments_for_supervisor(supervisor=supervisor, agency=agency):
         assert selectors.status_of(enrollment, today) == enrollment.status
 
@@ -180,7 +180,7 @@ def test_hand_written_aggregate_agrees_with_the_orm(agency, supervisor, series):
     agency.save()
     bulk_learners(agency, series, 24)
     other_series = factories.ComponentFactory(module__series__title="Another").module.series
-    today = selectors.agency_today(agency)
+    today = agency.today()
     zone = selectors.agency_zone(agency)
     monday = datetime.combine(today - timedelta(days=today.weekday()), time(0, 0), tzinfo=zone)
     for when, due_on, started in [

@@ -2,7 +2,7 @@
 
     python manage.py seed_scale --learners 100000 [--components 8]
 
-Deterministic (the same arguments give the same learners and states, see ``courses.scale``) and
+Deterministic (the same arguments give the same learners and states, see ``bench.scale``) and
 idempotent: a second run with the same arguments changes nothing; a run with other arguments
 first deletes the scale agency's learners (and the old scale series) and writes them afresh.
 Everything happens in one transaction, so an interrupted run leaves nothing half written.
@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, reset_queries, transaction
 
 from accounts.models import Agency, User
-from courses import scale
+from bench import scale
 
 
 def positive(value: str) -> int:

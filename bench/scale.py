@@ -1,8 +1,9 @@
 """Scale test data: one agency, many learners, one series, in varied states, written in bulk.
 
-Used by ``manage.py seed_scale`` for benchmarks and fault tests. Nothing here goes through the
-progress services: rows are planned in Python and written with ``bulk_create`` a batch at a time,
-in the same consistent shape the services leave behind (see ``courses.services``):
+Used by ``manage.py seed_scale`` (a thin command over this module) for the benchmarks here and
+for fault tests. Nothing here goes through the progress services: rows are planned in Python and
+written with ``bulk_create`` a batch at a time, in the same consistent shape the services leave
+behind (see ``courses.services``):
 
 - a completed component has a ``completed`` progress row with ``completed_at`` and percent 100;
 - the component a learner has opened but not finished has an ``in_progress`` row;
@@ -31,7 +32,6 @@ from zoneinfo import ZoneInfo
 from allauth.account.models import EmailAddress
 from django.db import connection, models
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from accounts.models import Agency, Membership, User
 from courses.models import Component, Enrollment, Module, ModuleCompletion, Progress, Series
@@ -118,7 +118,7 @@ class LearnerPlan:
 
 def _block(block: int, learners: int, components: int) -> list[LearnerPlan]:
     # Test data, not secrets: a seeded generator is the point.
-    rng = random.Random(f"seed_scale:{learners}:{components}:{block}")  # noqa: S311
+    rng = random.Random(f"seed_scale:{learners}:{components}:{block}")
     states = list(BLOCK)
     rng.shuffle(states)
     still_open = [i for i, state in enumerate(states) if state != COMPLETED]
@@ -153,8 +153,10 @@ def _plan(
     if state == NOT_STARTED:
         return LearnerPlan(index, state, overdue, due_in, enrolled_age, (), 0)
     done = rng.randint(1, components - 1) if state == IN_PROGRESS and components > 1 else 0
-    steps = sorted((rng.randint(HOUR, enrolled_age - HOUR) for _ in range(done + 1)), reverse=True)
-    return LearnerPlan(index, state, overdue, due_in, enrolled_age, tuple(steps), done)
+    steps = tuple(
+        sorted((rng.randint(HOUR, enrolled_age - HOUR) for _ in range(done + 1)), reverse=True)
+    )
+    return LearnerPlan(index, state, overdue, due_in, enrolled_age, steps, done)
 
 
 def plans(learners: int, components: int) -> Iterator[LearnerPlan]:
@@ -175,7 +177,7 @@ def learner_plan(index: int, learners: int, components: int) -> LearnerPlan:
 def anchor_and_today(agency: Agency) -> tuple[datetime, date]:
     """Midnight starting the agency's today (in UTC, so arithmetic is exact) and that day."""
     zone = ZoneInfo(agency.timezone)
-    today = timezone.localdate(timezone=zone)
+    today = agency.today()
     return datetime.combine(today, clock.min, tzinfo=zone).astimezone(UTC), today
 
 

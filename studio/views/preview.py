@@ -7,9 +7,7 @@ creates no enrolment, progress, quiz attempt, survey response or advisory acknow
 
 from __future__ import annotations
 
-import logging
-
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.template.backends.django import Template
 from django.template.loader import select_template
@@ -17,12 +15,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from courses import quiz_views
+from courses.media import video_response
 from courses.models import Component, Module, Progress, Series
-from courses.selectors import ModuleState, Outline, live_modules
-from courses.views import _get_component, _get_module_state, video_response
-from studio.views import author_required
-
-logger = logging.getLogger(__name__)
+from courses.selectors import (
+    ModuleState,
+    Outline,
+    component_or_404,
+    live_modules,
+    module_state_or_404,
+)
+from studio.views.common import author_required
 
 
 def preview_outline(*, series: Series) -> Outline:
@@ -99,7 +101,7 @@ def preview_series(request: HttpRequest, series_slug: str) -> HttpResponse:
 def preview_module(request: HttpRequest, series_slug: str, module_slug: str) -> HttpResponse:
     series = _get_series(series_slug)
     outline = preview_outline(series=series)
-    state = _get_module_state(outline, module_slug)
+    state = module_state_or_404(outline=outline, module_slug=module_slug)
     return _render(
         request,
         "courses/module_detail.html",
@@ -126,8 +128,8 @@ def preview_component(
 ) -> HttpResponse:
     series = _get_series(series_slug)
     outline = preview_outline(series=series)
-    state = _get_module_state(outline, module_slug)
-    component = _get_component(state, component_slug)
+    state = module_state_or_404(outline=outline, module_slug=module_slug)
+    component = component_or_404(state=state, component_slug=component_slug)
     # What a learner has on first opening the page, kept in memory: never saved.
     progress = Progress(component=component)
     outline.progress[component.pk] = progress
@@ -157,16 +159,14 @@ def preview_component(
 @author_required
 def preview_media(
     request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
-) -> HttpResponse:
+) -> HttpResponseBase:
     """The video of a previewed component, streamed to its authors; the learner's media URL
     serves enrolled learners only."""
     component = get_object_or_404(
-        Component,
+        Component.objects.live(),
         module__series__slug=series_slug,
         module__slug=module_slug,
         slug=component_slug,
         kind=Component.Kind.VIDEO,
-        archived_at__isnull=True,
-        module__archived_at__isnull=True,
     )
     return video_response(request, component)

@@ -11,15 +11,15 @@ from itertools import groupby
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.forms import Form
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from courses.models import Component
-from studio.forms_toolkit import ResourceForm, StudioToolkitSearchForm
-from studio.views import author_required
+from courses.models import Component, live_components_q
+from studio.forms.toolkit import ResourceForm, StudioToolkitSearchForm
+from studio.views.common import author_required
 from toolkit import selectors, services, tasks
 from toolkit.models import Resource
 
@@ -33,17 +33,13 @@ def _resource_url(resource: Resource) -> str:
     return reverse("studio:toolkit") + f"#resource-{resource.pk}"
 
 
-def _live_components() -> Q:
-    return Q(components__archived_at__isnull=True, components__module__archived_at__isnull=True)
-
-
 def _resources_for_studio(
     *, q: str = "", folder: str = "", category: str = "", link_status: str = "", state: str = ""
 ) -> QuerySet[Resource]:
     """Every resource, listed and retired, matching the filters, with how many live components
     use it."""
     resources = Resource.objects.annotate(
-        component_count=Count("components", filter=_live_components())
+        component_count=Count("components", filter=live_components_q("components__"))
     )
     if folder:
         resources = resources.filter(folder=folder)
@@ -80,7 +76,7 @@ def _grouped(resources: list[Resource]) -> list[dict]:
     ]
 
 
-def _add_service_errors(form: Form, error: ValidationError) -> None:
+def _add_service_errors(form: BaseForm, error: ValidationError) -> None:
     """The service's refusal, shown beside the fields it names (or above the form)."""
     for field, field_messages in error.message_dict.items():
         form.add_error(field if field in form.fields else None, field_messages)
@@ -163,9 +159,7 @@ def resource_edit(request: HttpRequest, resource_id: int) -> HttpResponse:
 
 
 def _live_components_of(resource: Resource) -> QuerySet[Component]:
-    return Component.objects.filter(
-        resource=resource, archived_at__isnull=True, module__archived_at__isnull=True
-    )
+    return Component.objects.live().filter(resource=resource)
 
 
 def _set_active(request: HttpRequest, resource_id: int, *, is_active: bool) -> HttpResponse:

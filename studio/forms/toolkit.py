@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -37,8 +39,11 @@ class ResourceForm(forms.ModelForm):
             del self.fields["slug"]
         else:
             self.fields["slug"].required = False
-        self.fields["folder"].choices = [("", _("Choose a folder")), *Resource.Folder.choices]
-        self.fields["category"].choices = [
+        cast(forms.ChoiceField, self.fields["folder"]).choices = [
+            ("", _("Choose a folder")),
+            *Resource.Folder.choices,
+        ]
+        cast(forms.ChoiceField, self.fields["category"]).choices = [
             ("", _("Choose a category")),
             *Resource.Category.choices,
         ]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from courses.media import VIDEO_TYPES
 from courses.models import Component, Module, Series
 from toolkit.models import Resource
 
@@ -18,7 +21,7 @@ class LinesField(forms.CharField):
     def prepare_value(self, value):
         return "\n".join(value) if isinstance(value, list) else value
 
-    def to_python(self, value) -> list[str]:
+    def to_python(self, value) -> list[str]:  # type: ignore[override]  # lines, not one string
         text = super().to_python(value) or ""
         return [line.strip() for line in text.splitlines() if line.strip()]
 
@@ -72,10 +75,10 @@ class ModuleForm(forms.ModelForm):
     def __init__(self, *args, series: Series, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
-        others = series.modules.filter(archived_at__isnull=True).order_by("position")
+        others = series.modules.live().order_by("position")
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
-        self.fields["prerequisites"].queryset = others
+        cast(forms.ModelMultipleChoiceField, self.fields["prerequisites"]).queryset = others
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data.get("slug") or ""
@@ -93,7 +96,6 @@ KIND_FIELDS: dict[str, list[str]] = {
     Component.Kind.CERTIFICATE: ["certificate_title", "certificate_signatory"],
 }
 COMMON_FIELDS = ["title", "slug", "description", "required"]
-VIDEO_SUFFIXES = (".webm", ".mp4")
 
 
 def _slug_free(slug: str, siblings, instance, what: str) -> str:
@@ -124,7 +126,9 @@ class ComponentForm(forms.ModelForm):
             del self.fields["required"]  # never required: it marks a place
         if "resource" in self.fields:
             # Listed resources, and the one the component already uses even if since retired.
-            self.fields["resource"].queryset = Resource.objects.filter(
+            cast(
+                forms.ModelChoiceField, self.fields["resource"]
+            ).queryset = Resource.objects.filter(
                 Q(is_active=True) | Q(pk=self.instance.resource_id)
             ).order_by("title")
             self.fields["resource"].required = True
@@ -134,7 +138,7 @@ class ComponentForm(forms.ModelForm):
         if kind == Component.Kind.VIDEO:
             self.fields["duration_seconds"].required = True
             self.fields["video_file"].required = not self.instance.video_file
-            self.fields["video_file"].widget.attrs["accept"] = "video/webm,video/mp4"
+            self.fields["video_file"].widget.attrs["accept"] = ",".join(VIDEO_TYPES.values())
         if kind == Component.Kind.DOCUMENT:
             self.fields["body"].widget.attrs["rows"] = 12
 
@@ -146,7 +150,7 @@ class ComponentForm(forms.ModelForm):
     def clean_video_file(self):
         upload = self.cleaned_data.get("video_file")
         name = getattr(upload, "name", "") or ""
-        if upload and not name.lower().endswith(VIDEO_SUFFIXES):
+        if upload and not name.lower().endswith(tuple(VIDEO_TYPES)):
             raise forms.ValidationError(_("Upload the video as a WebM or MP4 file."))
         return upload
 
@@ -157,7 +161,7 @@ class ComponentForm(forms.ModelForm):
             self.instance.required = False
         if not self.instance.slug:
             self.instance.slug = "pending"  # made from the title by the service
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # ModelForm's hook, missing from the stubs
 
     def data_for_service(self) -> dict:
         data = dict(self.cleaned_data)

@@ -46,8 +46,9 @@ class QuestionForm(forms.ModelForm):
     def __init__(self, *args, component: Component, kind_locked: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)
         kind.choices = [(k, Question.Kind(k).label) for k in KINDS[component.kind]]
-        kind.help_text = KIND_HELP[component.kind]
+        kind.help_text = KIND_HELP[Component.Kind(component.kind)]
         if not self.initial.get("kind"):
             self.initial["kind"] = Question.Kind.SINGLE
         if kind_locked:
@@ -84,7 +85,8 @@ class ChoiceForm(forms.ModelForm):
 
 
 class BaseChoiceFormSet(BaseInlineFormSet):
-    deletion_widget = forms.CheckboxInput(attrs={"class": "form-check-input"})
+    # A widget instance where Django expects its class: it renders the same, with the class.
+    deletion_widget = forms.CheckboxInput(attrs={"class": "form-check-input"})  # type: ignore[assignment]
 
     def choices(self) -> list[ChoiceInput]:
         """The choices as the author left them, in order: rows ticked “remove” and rows left
@@ -117,4 +119,6 @@ def choice_formset(component: Component, data=None, *, instance: Question) -> Ba
         extra=2 if instance.pk else 4,
         can_delete=True,
     )
-    return formset_class(data, instance=instance, prefix="choices")
+    formset = formset_class(data, instance=instance, prefix="choices")
+    assert isinstance(formset, BaseChoiceFormSet)
+    return formset

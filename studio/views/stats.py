@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from courses.models import Question
 from studio import selectors_stats as stats
-from studio.views import _get_component, author_required
+from studio.views.common import author_required, get_component
 
 
 def duration_text(value: timedelta) -> str:
@@ -60,7 +60,7 @@ def _bands_chart(quiz: stats.QuizFigures) -> dict:
 @require_GET
 @author_required
 def component_stats(request: HttpRequest, component_id: int) -> HttpResponse:
-    component = _get_component(component_id)
+    component = get_component(component_id)
     if "question" in request.GET:
         return _text_answers(request, component)
     figures = stats.component_stats(component=component)

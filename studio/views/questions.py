@@ -9,11 +9,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from courses.models import (
+    Choice,
+    Component,
+    Question,
+    QuizAnswer,
+    QuizAttempt,
+    SurveyAnswer,
+    live_components_q,
+)
 from courses import content
-from courses.models import Choice, Component, Question, QuizAnswer, QuizAttempt, SurveyAnswer
-from studio.forms import MoveForm
-from studio.forms_questions import BaseChoiceFormSet, QuestionForm, choice_formset
-from studio.views import author_required
+from studio.forms.content import MoveForm
+from studio.forms.questions import BaseChoiceFormSet, QuestionForm, choice_formset
+from studio.views.common import author_required
 
 QUESTION_KINDS = (Component.Kind.QUIZ, Component.Kind.SURVEY)
 
@@ -21,21 +29,19 @@ QUESTION_KINDS = (Component.Kind.QUIZ, Component.Kind.SURVEY)
 def _get_component(component_id: int) -> Component:
     """A live quiz or survey; 404 for any other component or an archived one."""
     return get_object_or_404(
-        Component.objects.select_related("module__series"),
+        Component.objects.live().select_related("module__series"),
         pk=component_id,
         kind__in=QUESTION_KINDS,
-        archived_at__isnull=True,
-        module__archived_at__isnull=True,
     )
 
 
 def _get_question(question_id: int) -> Question:
     return get_object_or_404(
-        Question.objects.select_related("component__module__series"),
+        Question.objects.filter(live_components_q("component__")).select_related(
+            "component__module__series"
+        ),
         pk=question_id,
         component__kind__in=QUESTION_KINDS,
-        component__archived_at__isnull=True,
-        component__module__archived_at__isnull=True,
     )
 
 

@@ -1,0 +1,1 @@
+"""The author's studio, one module per kind of page; studio/urls.py lists them all."""

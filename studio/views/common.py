@@ -1,0 +1,86 @@
+"""What every studio page shares: the author gate, the objects an URL names, the drag-and-drop
+order."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+
+from accounts.access import mfa_setup_redirect
+from accounts.http import AuthenticatedHttpRequest
+from courses.models import Component, Module, Series
+from courses import content
+
+
+def author_required(view: Callable) -> Callable:
+    """Authors (the Authors group) and staff only: 403 for everyone else. With MFA turned on
+    when the site requires it."""
+
+    @wraps(view)
+    def wrapper(request: AuthenticatedHttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_author:
+            raise PermissionDenied("Only course authors can open the studio.")
+        why = "The studio's pages change what every learner sees"
+        if (setup := mfa_setup_redirect(request, why=why)) is not None:
+            return setup
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def get_series(slug: str) -> Series:
+    return get_object_or_404(Series, slug=slug)
+
+
+def get_module(module_id: int) -> Module:
+    return get_object_or_404(Module.objects.live().select_related("series"), pk=module_id)
+
+
+def get_component(component_id: int) -> Component:
+    return get_object_or_404(
+        Component.objects.live().select_related("module__series"), pk=component_id
+    )
+
+
+def series_url(series: Series) -> str:
+    return reverse("studio:series-detail", kwargs={"series_slug": series.slug})
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return request.content_type == "application/json" or "HX-Request" in request.headers
+
+
+def ordered_ids(request: HttpRequest) -> list[int]:
+    """The order a drag and drop sends: JSON ``{"order": [ids]}`` or form fields ``order``."""
+    if request.content_type == "application/json":
+        try:
+            values = json.loads(request.body or b"{}").get("order", [])
+        except (ValueError, AttributeError) as exc:
+            raise content.ContentRefused("The order could not be read.") from exc
+    else:
+        values = request.POST.getlist("order")
+    try:
+        return [int(v) for v in values]
+    except (TypeError, ValueError) as exc:
+        raise content.ContentRefused("The order could not be read.") from exc
+
+
+def reordered(request: HttpRequest, action: Callable[[list[int]], None], back: str) -> HttpResponse:
+    try:
+        action(ordered_ids(request))
+    except content.ContentRefused as refusal:
+        if wants_json(request):
+            return JsonResponse({"error": str(refusal)}, status=400)
+        messages.error(request, str(refusal))
+        return redirect(back)
+    if wants_json(request):
+        return JsonResponse({"saved": True})
+    messages.success(request, "New order saved.")
+    return redirect(back)

@@ -1,0 +1,146 @@
+"""Studio pages of a component: choosing its kind, adding, editing, ordering and removing one."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from courses.models import Component
+from courses import content
+from studio.forms.content import ComponentForm, MoveForm
+from studio.views.common import author_required, get_component, get_module, reordered, series_url
+
+KIND_HINTS = {
+    Component.Kind.VIDEO: "A WebM or MP4 file; complete when enough of it has been watched.",
+    Component.Kind.DOCUMENT: "A reading; complete when the learner marks it read.",
+    Component.Kind.RESOURCE: "A link to a toolkit resource; complete when opened.",
+    Component.Kind.QUIZ: "Choice questions with a pass mark; complete on passing.",
+    Component.Kind.SURVEY: "Agreement, choice and free-text questions, anonymous if you wish.",
+    Component.Kind.CERTIFICATE: "Marks where the series' certificate is issued; never required.",
+}
+
+
+@require_http_methods(["GET", "POST"])
+@author_required
+def component_new(request: HttpRequest, module_id: int) -> HttpResponse:
+    module = get_module(module_id)
+    kind = request.GET.get("kind") or request.POST.get("kind") or ""
+    if kind not in Component.Kind.values:
+        return render(
+            request,
+            "studio/component_kind.html",
+            {
+                "series": module.series,
+                "module": module,
+                "kinds": [
+                    (k, label, KIND_HINTS[Component.Kind(k)]) for k, label in Component.Kind.choices
+                ],
+            },
+        )
+    form = ComponentForm(
+        request.POST or None,
+        request.FILES or None,
+        kind=kind,
+        instance=Component(module=module, kind=kind, position=0),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            component = content.component_create(
+                module=module, kind=kind, **form.data_for_service()
+            )
+        except content.ContentRefused as refusal:
+            form.add_error("required" if "required" in form.fields else None, str(refusal))
+        else:
+            messages.success(request, f"{component.get_kind_display()} “{component.title}” added.")
+            if kind in (Component.Kind.QUIZ, Component.Kind.SURVEY):
+                return redirect("studio:questions", component_id=component.pk)
+            return redirect(f"{series_url(module.series)}#component-{component.pk}")
+    return render(
+        request,
+        "studio/component_form.html",
+        {"form": form, "series": module.series, "module": module, "kind": kind,
+         "kind_label": Component.Kind(kind).label,
+         "heading": f"New {Component.Kind(kind).label.lower()}"},
+    )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@author_required
+def component_edit(request: HttpRequest, component_id: int) -> HttpResponse:
+    component = get_component(component_id)
+    module = component.module
+    form = ComponentForm(
+        request.POST or None, request.FILES or None, kind=component.kind, instance=component
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            content.component_update(component=component, **form.data_for_service())
+        except content.ContentRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Component saved.")
+            return redirect(f"{series_url(module.series)}#component-{component.pk}")
+    return render(
+        request,
+        "studio/component_form.html",
+        {"form": form, "series": module.series, "module": module, "component": component,
+         "kind": component.kind, "kind_label": component.get_kind_display(),
+         "heading": f"Edit {component.get_kind_display().lower()}: {component.title}"},
+    )  # fmt: skip
+
+
+@require_POST
+@author_required
+def components_reorder(request: HttpRequest, module_id: int) -> HttpResponse:
+    module = get_module(module_id)
+    return reordered(
+        request,
+        lambda ids: content.components_reorder(module=module, ordered_ids=ids),
+        f"{series_url(module.series)}#module-{module.pk}",
+    )
+
+
+@require_POST
+@author_required
+def component_move(request: HttpRequest, component_id: int) -> HttpResponse:
+    component = get_component(component_id)
+    form = MoveForm(request.POST)
+    if form.is_valid():
+        try:
+            content.component_move(component=component, direction=form.cleaned_data["direction"])
+        except content.ContentRefused as refusal:
+            messages.error(request, str(refusal))
+    return redirect(f"{series_url(component.module.series)}#component-{component.pk}")
+
+
+@require_http_methods(["GET", "POST"])
+@author_required
+def component_delete(request: HttpRequest, component_id: int) -> HttpResponse:
+    component = get_component(component_id)
+    series = component.module.series
+    if request.method == "POST":
+        try:
+            outcome = content.component_remove(component=component)
+        except content.ContentRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect(f"{series_url(series)}#module-{component.module_id}")
+        if outcome == "archived":
+            messages.success(
+                request,
+                f"“{component.title}” is archived: learners' records are kept; nobody sees it.",
+            )
+        else:
+            messages.success(request, f"“{component.title}” deleted.")
+        return redirect(f"{series_url(series)}#module-{component.module_id}")
+    return render(
+        request,
+        "studio/confirm_delete.html",
+        {
+            "series": series,
+            "thing": component,
+            "kept": content.component_has_records(component),
+            "cancel": series_url(series),
+        },
+    )
