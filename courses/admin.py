@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts.models import User
 from courses.assignments import assignment_cancel, assignment_change, assignment_enrol
 from courses.models import (
     AdvisoryAcknowledgement,
@@ -15,46 +16,57 @@ from courses.models import (
 )
 
 
-class ModuleInline(admin.TabularInline):
+class ContentReadOnly:
+    """Course content is shown here, never written: every change goes through
+    ``courses.content`` (the studio, ``import_series``, ``seed_demo``), which keeps versions,
+    learners' records and the publishing guards. Authors edit in the studio."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class ModuleInline(ContentReadOnly, admin.TabularInline):
     model = Module
     extra = 0
-    fields = ["position", "title", "slug", "estimated_minutes"]
+    fields = ["position", "title", "slug", "estimated_minutes", "version", "archived_at"]
     show_change_link = True
 
 
 @admin.register(Series)
-class SeriesAdmin(admin.ModelAdmin):
-    list_display = ["title", "provider", "status", "credit_hours", "updated_at"]
+class SeriesAdmin(ContentReadOnly, admin.ModelAdmin):
+    list_display = ["title", "provider", "status", "version", "credit_hours", "updated_at"]
     list_filter = ["status", "provider"]
     search_fields = ["title", "slug", "provider", "summary"]
-    prepopulated_fields = {"slug": ["title"]}
     inlines = [ModuleInline]
 
 
-class ComponentInline(admin.StackedInline):
+class ComponentInline(ContentReadOnly, admin.StackedInline):
     model = Component
     extra = 0
-    autocomplete_fields = ["resource"]
     show_change_link = True
 
 
 @admin.register(Module)
-class ModuleAdmin(admin.ModelAdmin):
-    list_display = ["title", "series", "position", "estimated_minutes"]
+class ModuleAdmin(ContentReadOnly, admin.ModelAdmin):
+    list_display = ["title", "series", "position", "version", "archived_at"]
     list_filter = ["series"]
     search_fields = ["title", "slug", "summary", "series__title"]
     list_select_related = ["series"]
-    filter_horizontal = ["prerequisites"]
     inlines = [ComponentInline]
 
 
 @admin.register(Component)
-class ComponentAdmin(admin.ModelAdmin):
-    list_display = ["title", "kind", "module", "position", "required"]
+class ComponentAdmin(ContentReadOnly, admin.ModelAdmin):
+    list_display = ["title", "kind", "module", "position", "required", "archived_at"]
     list_filter = ["kind", "required", "module__series"]
     search_fields = ["title", "slug", "module__title"]
     list_select_related = ["module__series"]
-    autocomplete_fields = ["resource"]
 
 
 @admin.register(Enrollment)
@@ -148,6 +160,7 @@ class AssignmentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel the selected assignments (enrollments stay)")
     def cancel_assignments(self, request: HttpRequest, queryset: QuerySet[Assignment]) -> None:
+        assert isinstance(request.user, User)  # the admin is for signed-in staff
         for assignment in queryset:
             assignment_cancel(by=request.user, assignment=assignment)
         self.message_user(

@@ -298,7 +298,10 @@ def _link(assignment: Assignment, user_ids: list[int], *, due: date) -> Assignme
             reopened=reopened,
             refresher_from=min(refreshers, default=None),
             refresher_to=max(refreshers, default=None),
-            **counts,
+            due_moved=counts["due_moved"],
+            due_kept=counts["due_kept"],
+            completed=counts["completed"],
+            unchanged=counts["unchanged"],
         )
     return outcome
 
@@ -462,6 +465,7 @@ def refreshers_open(*, agency: Agency, today: date) -> int:
     for chunk in batched(candidates.iterator(chunk_size=BATCH), BATCH):
         due_now = []
         for pk, user_id, series_id, cycle, assignment_id, completed_at, months in chunk:
+            assert completed_at is not None and months is not None  # the query filters on both
             due = refresher_due(completed_on=completed_at.astimezone(zone).date(), months=months)
             if due - ahead <= today:
                 due_now.append((pk, user_id, series_id, cycle, assignment_id, due))

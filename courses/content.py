@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -87,16 +87,18 @@ class ChoiceInput:
 
 
 @contextmanager
-def _change(series_id: int) -> Iterator[Series]:
+def _change(series_id: int, *, new: bool = False) -> Iterator[Series]:
     """Run one content change of the series: locked (one writer at a time), versioned by what
     it did to the requirements, checked against the publishing guards, and followed after
     commit by the recomputation of open enrollments when requirements changed. Call inside a
-    transaction."""
+    transaction. A ``new`` series (created by this change) keeps its first version."""
     series = Series.objects.select_for_update().get(pk=series_id)
     before = completion.requirements(series_id=series_id).by_module
     yield series
     after = completion.requirements(series_id=series_id).by_module
     changed = {m for m in before.keys() | after.keys() if before.get(m) != after.get(m)}
+    if new:
+        changed = set()
     # A module that left the live set (archived or deleted) needs no version of its own.
     bumped = Module.objects.filter(pk__in=changed, archived_at__isnull=True)
     bumped.update(version=F("version") + 1)
@@ -139,12 +141,15 @@ def _check_completable(series: Series) -> None:
                 f"complete it. Save it as optional, write its questions, then make it required."
             )
         if component.kind == Component.Kind.VIDEO and not (
-            component.video_file and default_storage.exists(component.video_file.name)
+            component.video_file and default_storage.exists(component.video_file.name or "")
         ):
             raise ContentRefused(f"{where} is a required video without its file: upload it.")
 
 
-def _save_valid(instance: Model) -> Model:
+M = TypeVar("M", bound=Model)
+
+
+def _save_valid(instance: M) -> M:
     instance.full_clean()
     instance.save()
     return instance
@@ -659,7 +664,7 @@ def series_import(document: Any) -> tuple[Series, bool]:
         series = Series(slug=data["slug"], title=data["title"])
         _save(series, "series")
     try:
-        with _change(series.pk):
+        with _change(series.pk, new=created):
             changed = _import_into(series, data, _import_resources(resources_data))
     except ContentRefused as exc:
         raise ImportRefused(f"series: {exc}") from exc

@@ -56,7 +56,7 @@ def series_export(*, series: Series) -> dict[str, Any]:
             ),
         )
     )
-    modules = list(modules)
+    live = list(modules)
     return {
         "format": FORMAT,
         "series": {
@@ -67,9 +67,9 @@ def series_export(*, series: Series) -> dict[str, Any]:
             "topics": series.topics,
             "credit_hours": _decimal_text(series.credit_hours),
             "status": series.status,
-            "modules": [_module(module, series=series) for module in modules],
+            "modules": [_module(module, series=series) for module in live],
         },
-        "resources": _resources(modules),
+        "resources": _resources(live),
     }
 
 

@@ -61,8 +61,12 @@ def enrollments_for_home(*, user: User) -> list[Enrollment]:
         Enrollment.objects.filter(user=user, is_current=True).select_related("series", "assignment")
     )
     for enrollment in enrollments:
-        live = enrollment.assignment and not enrollment.assignment.is_cancelled
-        months = enrollment.assignment.recurrence_months if live else None
+        assignment = enrollment.assignment
+        months = (
+            assignment.recurrence_months
+            if assignment is not None and not assignment.is_cancelled
+            else None
+        )
         enrollment.refresher_due = (
             refresher_due(completed_on=timezone.localdate(enrollment.completed_at), months=months)
             if enrollment.completed_at and months

@@ -84,6 +84,7 @@ def _rows(agency: Agency, today: date, now: datetime) -> Iterator[Reminder]:
         .values_list("pk", "user_id", "cycle", "last_activity_at")
     )
     for pk, user_id, cycle, last in inactive.iterator(chunk_size=BATCH):
+        assert last is not None  # the query filters on it
         # One nudge per quiet spell: the step is the day the learner went quiet.
         yield Reminder(
             recipient_id=user_id, enrollment_id=pk, agency=agency, kind=kind.INACTIVE,

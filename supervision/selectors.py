@@ -107,7 +107,11 @@ def learners_without_enrollment_matching(
 ) -> QuerySet[User]:
     """The learners enrolled in nothing who belong under ``filters``, by name: their status is
     "not started" in no series, so a series, another status or "overdue only" leaves them out."""
-    if filters.series or filters.overdue or filters.status not in ("", EnrollmentStatus.NOT_STARTED):
+    if (
+        filters.series
+        or filters.overdue
+        or filters.status not in ("", EnrollmentStatus.NOT_STARTED)
+    ):
         return User.objects.none()
     people = learners_without_enrollment(supervisor=supervisor, agency=agency)
     for word in filters.q.split()[:6]:

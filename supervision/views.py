@@ -522,7 +522,7 @@ def assignment_new(request: SupervisorHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @supervisor_required
-def assignment_edit(request: HttpRequest, assignment_id: int) -> HttpResponse:
+def assignment_edit(request: SupervisorHttpRequest, assignment_id: int) -> HttpResponse:
     assignment = selectors.assignment_for_supervisor(
         supervisor=request.user, assignment_id=assignment_id
     )
@@ -564,7 +564,7 @@ def assignment_edit(request: HttpRequest, assignment_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @supervisor_required
-def assignment_cancel_view(request: HttpRequest, assignment_id: int) -> HttpResponse:
+def assignment_cancel_view(request: SupervisorHttpRequest, assignment_id: int) -> HttpResponse:
     """Ask first (GET), cancel on the confirmed POST."""
     assignment = selectors.assignment_for_supervisor(
         supervisor=request.user, assignment_id=assignment_id

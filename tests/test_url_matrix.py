@@ -555,7 +555,8 @@ ALLAUTH: dict[str, Case] = {
 # --- Django admin: one rule per kind of URL -------------------------------------------------
 
 # Admin classes that refuse to add, change or delete (view-only for staff).
-READ_ONLY_ADMINS = {ExportLog}
+# The audit log is written by exports; course content only through courses.content.
+READ_ONLY_ADMINS = {ExportLog, Series, Module, Component}
 MODEL_SUFFIXES = ("changelist", "add", "change", "history", "delete")
 
 

@@ -15,8 +15,8 @@ from django.urls import reverse
 
 from accounts.access import mfa_setup_redirect
 from accounts.http import AuthenticatedHttpRequest
-from courses.models import Component, Module, Series
 from courses import content
+from courses.models import Component, Module, Series
 
 
 def author_required(view: Callable) -> Callable:

@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from courses.models import Component
 from courses import content
+from courses.models import Component
 from studio.forms.content import ComponentForm, MoveForm
 from studio.views.common import author_required, get_component, get_module, reordered, series_url
 

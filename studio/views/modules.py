@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from courses.models import Module
 from courses import content
+from courses.models import Module
 from studio.forms.content import ModuleForm, MoveForm
 from studio.views.common import author_required, get_module, get_series, reordered, series_url
 

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from courses import content
 from courses.models import (
     Choice,
     Component,
@@ -18,7 +19,6 @@ from courses.models import (
     SurveyAnswer,
     live_components_q,
 )
-from courses import content
 from studio.forms.content import MoveForm
 from studio.forms.questions import BaseChoiceFormSet, QuestionForm, choice_formset
 from studio.views.common import author_required

@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from courses.models import Component, Module, Series, live_modules_q
 from courses import content
+from courses.models import Component, Module, Series, live_modules_q
 from studio.forms.content import SeriesForm, StatusForm
 from studio.views.common import author_required, get_series, series_url
 

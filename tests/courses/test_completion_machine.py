@@ -348,7 +348,9 @@ class CompletionMachine(RuleBasedStateMachine):
             attempt = quiz_attempt_start(user=learner, component=component)
             question = component.questions.get()
             choice = question.choices.get(is_correct=outcome == "pass")
-            quiz_attempt_submit(user=learner, attempt_id=attempt.pk, answers={question.pk: [choice.pk]})
+            quiz_attempt_submit(
+                user=learner, attempt_id=attempt.pk, answers={question.pk: [choice.pk]}
+            )
         elif component.kind == Component.Kind.SURVEY:
             question = component.questions.get()
             survey_submit(user=learner, component=component, answers={question.pk: 4})

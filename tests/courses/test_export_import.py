@@ -117,7 +117,7 @@ def test_export_writes_every_key_the_importer_reads_in_a_fixed_order(seed):
     text = _export(SEED_SLUG)
     document = json.loads(text)
     series = document["series"]
-    assert list(document) == ["format", "series"]
+    assert list(document) == ["format", "series", "resources"]
     assert list(series) == [
         *("slug", "title", "provider", "summary", "topics", "credit_hours", "status", "modules"),
     ]

@@ -199,15 +199,19 @@ def test_new_required_component_never_undoes_an_earned_completion(learner, serie
 
 
 def test_new_required_component_is_needed_by_learners_still_working(learner, other_learner, series):
-    """A learner part-way through needs the new component; a module already done stays done."""
+    """A learner part-way through needs the new component: the module's completion stays on
+    record, but the modules building on it stay locked until the new component is done."""
     parts = _components(series)
     services.enrollment_create(user=learner, series=series)
     _complete_video(learner, parts["intro-video"], at=timezone.now())
     services.progress_record(user=learner, component=parts["reading"])
-    factories.ComponentFactory(module=parts["reading"].module, slug="added", position=9)
+    added = factories.ComponentFactory(module=parts["reading"].module, slug="added", position=9)
+    with pytest.raises(services.ProgressRefused, match="builds on"):
+        services.progress_record(user=learner, component=parts["checklist"])
+    services.progress_record(user=learner, component=added)
     services.progress_record(user=learner, component=parts["checklist"])
     enrollment = Enrollment.objects.get(user=learner)
-    assert enrollment.percent_complete == 60  # 3 of 5 required
+    assert enrollment.percent_complete == 80  # 4 of 5 required
     assert ModuleCompletion.objects.filter(
         enrollment=enrollment, module=parts["reading"].module
     ).exists()

@@ -639,7 +639,7 @@ def test_a_quiz_authored_in_the_studio_is_passed_by_a_learner(author_client, enr
     passes, through courses.quizzes, and the quiz is completed."""
     response = author_client.post(
         f"/studio/modules/{module.pk}/components/new/",
-        {"kind": "quiz", "title": "Check", "pass_mark": 100, "max_attempts": 0, "required": "on"},
+        {"kind": "quiz", "title": "Check", "pass_mark": 100, "max_attempts": 0},
     )
     quiz = Component.objects.get(kind="quiz")
     new = f"/studio/components/{quiz.pk}/questions/new/"
@@ -664,6 +664,7 @@ def test_a_quiz_authored_in_the_studio_is_passed_by_a_learner(author_client, enr
         ),
     )
     assert quiz.questions.count() == 2
+    services.component_update(component=quiz, required=True)  # the edit page's tick box
     slugs = dict(quiz.questions.values_list("text", "slug"))
     single, multiple = slugs["Which term does the field use?"], slugs["Which help a survivor?"]
 

@@ -143,7 +143,7 @@ class Command(BaseCommand):
     def _user(self, email: str, name: str) -> tuple[User, bool]:
         user = User.objects.filter(email=email).first()
         new = user is None
-        if new:
+        if user is None:
             user = User.objects.create_user(email=email, password=self.password, full_name=name)
             self.created += 1
         elif self.reset and not user.check_password(self.password):
@@ -193,7 +193,7 @@ class Command(BaseCommand):
         if video_percent and steps < len(components):
             component = components[steps]
             if component.kind == Component.Kind.VIDEO:
-                seconds = component.duration_seconds * video_percent // 100
+                seconds = (component.duration_seconds or 0) * video_percent // 100
                 self._watch(user, component, seconds, self._moment(days_ago, steps, steps + 1))
 
     def _moment(self, days_ago: int, index: int, steps: int) -> datetime:
@@ -202,7 +202,7 @@ class Command(BaseCommand):
 
     def _complete(self, user: User, component: Component, moment: datetime) -> None:
         if component.kind == Component.Kind.VIDEO:
-            self._watch(user, component, component.duration_seconds, moment)
+            self._watch(user, component, component.duration_seconds or 0, moment)
         else:
             services.progress_start(user=user, component=component, now=moment)
             services.progress_record(user=user, component=component, now=moment)
