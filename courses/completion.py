@@ -52,12 +52,11 @@ def requirements(*, series_id: int) -> Requirements:
     """The series' live required components by module. One query."""
     by_module: dict[int, set[int]] = {}
     versions: dict[int, int] = {}
-    rows = Component.objects.filter(
-        module__series_id=series_id,
-        module__archived_at__isnull=True,
-        archived_at__isnull=True,
-        required=True,
-    ).values_list("pk", "module_id", "module__version")
+    rows = (
+        Component.objects.live()
+        .filter(module__series_id=series_id, required=True)
+        .values_list("pk", "module_id", "module__version")
+    )
     for pk, module_id, version in rows:
         by_module.setdefault(module_id, set()).add(pk)
         versions[module_id] = version
@@ -78,14 +77,17 @@ def module_complete(
 def module_unlocked(*, enrollment: Enrollment, module: Module) -> bool:
     """Every live prerequisite of the module that requires something is complete in this
     enrollment. One query."""
-    blocking = Component.objects.filter(
-        module__in=module.prerequisites.filter(archived_at__isnull=True),
-        archived_at__isnull=True,
-        required=True,
-    ).filter(
-        ~Exists(
-            Progress.objects.filter(
-                enrollment=enrollment, component=OuterRef("pk"), state=COMPLETED
+    blocking = (
+        Component.objects.unarchived()
+        .filter(
+            module__in=module.prerequisites.live(),
+            required=True,
+        )
+        .filter(
+            ~Exists(
+                Progress.objects.filter(
+                    enrollment=enrollment, component=OuterRef("pk"), state=COMPLETED
+                )
             )
         )
     )
@@ -96,6 +98,25 @@ def module_unlocked(*, enrollment: Enrollment, module: Module) -> bool:
             )
         )
     return not blocking.exists()
+
+
+def _record_module_completions(
+    pairs: list[tuple[int, int]], needs: Requirements, now: datetime
+) -> None:
+    """Record (enrollment, module) completions with the module's version; one that exists
+    already is kept as it was."""
+    ModuleCompletion.objects.bulk_create(
+        [
+            ModuleCompletion(
+                enrollment_id=enrollment_id,
+                module_id=module_id,
+                completed_at=now,
+                content_version=needs.module_versions[module_id],
+            )
+            for enrollment_id, module_id in pairs
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def enrollment_refresh(
@@ -118,18 +139,7 @@ def enrollment_refresh(
         for module_id, required in needs.by_module.items()
         if module_id not in recorded and required <= done
     ]
-    ModuleCompletion.objects.bulk_create(
-        [
-            ModuleCompletion(
-                enrollment=enrollment,
-                module_id=module_id,
-                completed_at=now,
-                content_version=needs.module_versions[module_id],
-            )
-            for module_id in newly_done
-        ],
-        ignore_conflicts=True,
-    )
+    _record_module_completions([(enrollment.pk, m) for m in newly_done], needs, now)
     required = needs.all
     series_completed = False
     fields = ["components_completed", "percent_complete"]
@@ -204,18 +214,7 @@ def enrollments_refresh(*, series_id: int, batch: int = 2000, now: datetime | No
                         .filter(n=len(module_required))
                         .values_list("pk", flat=True)
                     )
-                    ModuleCompletion.objects.bulk_create(
-                        [
-                            ModuleCompletion(
-                                enrollment_id=pk,
-                                module_id=module_id,
-                                completed_at=now,
-                                content_version=needs.module_versions[module_id],
-                            )
-                            for pk in earned
-                        ],
-                        ignore_conflicts=True,
-                    )
+                    _record_module_completions([(pk, module_id) for pk in earned], needs, now)
                 rows.filter(components_completed=len(required)).update(
                     completed_at=now, completed_version=version, percent_complete=100
                 )

@@ -100,7 +100,7 @@ def _change(series_id: int, *, new: bool = False) -> Iterator[Series]:
     if new:
         changed = set()
     # A module that left the live set (archived or deleted) needs no version of its own.
-    bumped = Module.objects.filter(pk__in=changed, archived_at__isnull=True)
+    bumped = Module.objects.live().filter(pk__in=changed)
     bumped.update(version=F("version") + 1)
     if changed:
         Series.objects.filter(pk=series_id).update(version=F("version") + 1)
@@ -115,12 +115,8 @@ def _change(series_id: int, *, new: bool = False) -> Iterator[Series]:
 def _check_completable(series: Series) -> None:
     """Refuse a published series that a learner could not complete (see the module's rules)."""
     required = list(
-        Component.objects.filter(
-            module__series=series,
-            module__archived_at__isnull=True,
-            archived_at__isnull=True,
-            required=True,
-        )
+        Component.objects.live()
+        .filter(module__series=series, required=True)
         .select_related("module")
         .order_by("module__position", "position")
     )
@@ -308,13 +304,13 @@ def _creates_cycle(module: Module, wanted: set[int]) -> bool:
 def modules_reorder(*, series: Series, ordered_ids: Sequence[int]) -> None:
     """Put the series' live modules in this order (every one of them, each once)."""
     with _change(series.pk):
-        _reorder(series.modules.filter(archived_at__isnull=True), ordered_ids)
+        _reorder(series.modules.live(), ordered_ids)
 
 
 @transaction.atomic
 def module_move(*, module: Module, direction: str) -> None:
     with _change(module.series_id):
-        _move(module.series.modules.filter(archived_at__isnull=True), module.pk, direction)
+        _move(module.series.modules.live(), module.pk, direction)
 
 
 def module_has_records(module: Module) -> bool:
@@ -335,15 +331,13 @@ def module_remove(*, module: Module) -> str:
             Module.objects.filter(pk=module.pk).update(
                 archived_at=now, position=ARCHIVED_POSITION + module.pk
             )
-            Component.objects.filter(module=module, archived_at__isnull=True).update(
-                archived_at=now
-            )
+            module.components.unarchived().update(archived_at=now)
             outcome = "archived"
         else:
             # No learner record points here: questions and choices of its quizzes go with it.
             module.delete()
             outcome = "deleted"
-        _close_gaps(series.modules.filter(archived_at__isnull=True))
+        _close_gaps(series.modules.live())
     return outcome
 
 
@@ -393,13 +387,13 @@ def component_update(*, component: Component, **fields: Any) -> Component:
 @transaction.atomic
 def components_reorder(*, module: Module, ordered_ids: Sequence[int]) -> None:
     with _change(module.series_id):
-        _reorder(module.components.filter(archived_at__isnull=True), ordered_ids)
+        _reorder(module.components.unarchived(), ordered_ids)
 
 
 @transaction.atomic
 def component_move(*, component: Component, direction: str) -> None:
     with _change(component.module.series_id):
-        _move(component.module.components.filter(archived_at__isnull=True), component.pk, direction)
+        _move(component.module.components.unarchived(), component.pk, direction)
 
 
 def component_has_records(component: Component) -> bool:
@@ -424,7 +418,7 @@ def component_remove(*, component: Component) -> str:
         else:
             component.delete()
             outcome = "deleted"
-        _close_gaps(module.components.filter(archived_at__isnull=True))
+        _close_gaps(module.components.unarchived())
     return outcome
 
 

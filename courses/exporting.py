@@ -36,9 +36,7 @@ def series_export(*, series: Series) -> dict[str, Any]:
             Prefetch(
                 "prerequisites",
                 # A module an author removed is no prerequisite any more, and not in the file.
-                queryset=Module.objects.filter(archived_at__isnull=True).order_by(
-                    "position", "slug"
-                ),
+                queryset=Module.objects.live().order_by("position", "slug"),
             ),
             Prefetch(
                 "components",

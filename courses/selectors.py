@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from courses import completion
 from courses.models import (
     AdvisoryAcknowledgement,
     Component,
@@ -189,20 +190,30 @@ def series_outline(*, user: User, series: Series) -> Outline:
             "module_id", flat=True
         )
     )
+    done = {pk for pk, p in progress.items() if p.is_complete}
+    is_open = enrollment is None or enrollment.completed_at is None
+    # The completion rule (courses.completion): a module counts as complete only while all its
+    # live required components are done (or, once the series is completed, by its record).
+    needs = {m.pk: frozenset(c.pk for c in m.components.all() if c.required) for m in modules}
+    complete = {
+        pk: completion.module_complete(
+            required, done, recorded=pk in completed_modules, enrollment_open=is_open
+        )
+        for pk, required in needs.items()
+    }
     states = []
     for module in modules:
         components = list(module.components.all())
         required = [c for c in components if c.required]
-        missing = [p for p in module.prerequisites.all() if p.pk not in completed_modules]
+        # A prerequisite that requires nothing holds nobody back.
+        missing = [p for p in module.prerequisites.all() if needs.get(p.pk) and not complete[p.pk]]
         states.append(
             ModuleState(
                 module=module,
                 components=components,
                 locked=bool(missing),
-                completed=module.pk in completed_modules,
-                completed_count=sum(
-                    1 for c in required if c.pk in progress and progress[c.pk].is_complete
-                ),
+                completed=complete[module.pk],
+                completed_count=sum(1 for c in required if c.pk in done),
                 required_count=len(required),
                 needs_advisory=bool(module.content_advisory) and module.pk not in acknowledged,
                 missing_prerequisites=missing,

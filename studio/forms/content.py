@@ -135,6 +135,13 @@ class ComponentForm(forms.ModelForm):
         if kind == Component.Kind.QUIZ:
             self.fields["pass_mark"].required = True
             self.fields["pass_mark"].initial = 80
+        if kind in (Component.Kind.QUIZ, Component.Kind.SURVEY) and self.instance.pk is None:
+            # Learners could not complete a required one without questions: a new one starts
+            # optional, and the author makes it required once its questions are written.
+            self.initial["required"] = False
+            self.fields["required"].help_text = _(
+                "Write its questions first, then come back and make it required."
+            )
         if kind == Component.Kind.VIDEO:
             self.fields["duration_seconds"].required = True
             self.fields["video_file"].required = not self.instance.video_file
