@@ -34,7 +34,15 @@ from django.db import connection, models
 from django.db.models import QuerySet
 
 from accounts.models import Agency, Membership, User
-from courses.models import Component, Enrollment, Module, ModuleCompletion, Progress, Series
+from courses.models import (
+    Assignment,
+    Component,
+    Enrollment,
+    Module,
+    ModuleCompletion,
+    Progress,
+    Series,
+)
 
 AGENCY_NAME = "Scale Test Agency"
 AGENCY_SLUG = "scale-test-agency"
@@ -220,6 +228,7 @@ def is_seeded(agency: Agency, *, learners: int, components: int) -> bool:
         ours.count() == learners
         and enrollments.filter(series=series).count() == learners
         and not enrollments.exclude(series=series).exists()
+        and not enrollments.filter(assignment__isnull=True).exists()
     )
 
 
@@ -240,6 +249,7 @@ def clear(agency: Agency, *, keep_series: str) -> tuple[int, list[str]]:
         .distinct()
     )
     slugs = list(stale.values_list("slug", flat=True))
+    Assignment.objects.filter(agency=agency, series__slug__in=slugs).delete()
     Series.objects.filter(slug__in=slugs).delete()
     return len(ids), slugs
 
@@ -298,6 +308,24 @@ def supervisor_ensure(agency: Agency, *, password_hash: str) -> User:
         membership.role = Membership.Role.SUPERVISOR
         membership.save(update_fields=["role"])
     return user
+
+
+def assignment_ensure(agency: Agency, series: Series, *, supervisor: User) -> Assignment:
+    """The agency's whole-agency assignment of the series, made once by its supervisor: the
+    enrollments point to it, so the reminder planner and the refreshers see them. Each learner's
+    own due date (``TERMS`` days after their assignment) stays on the enrollment."""
+    assignment = Assignment.objects.filter(
+        agency=agency, series=series, everyone=True, cancelled_at__isnull=True
+    ).first()
+    if assignment is None:
+        assignment = Assignment.objects.create(
+            agency=agency,
+            series=series,
+            created_by=supervisor,
+            everyone=True,
+            due_in_days=TERMS[0],
+        )
+    return assignment
 
 
 def series_ensure(components: int) -> tuple[Series, list[tuple[int, int]]]:
@@ -382,6 +410,7 @@ def write_learners(
     series: Series,
     ordered: list[tuple[int, int]],
     *,
+    assignment: Assignment,
     learners: int,
     password_hash: str,
     batch_size: int = BATCH_SIZE,
@@ -441,7 +470,7 @@ def write_learners(
             )
             enrollments = Enrollment.objects.bulk_create(
                 [
-                    _enrollment(plan, user, series, at, today, components)
+                    _enrollment(plan, user, series, at, today, components, assignment)
                     for plan, user in zip(batch, users, strict=True)
                 ],
                 batch_size=batch_size,
@@ -503,6 +532,7 @@ def _enrollment(
     at: Callable[[int], datetime],
     today: date,
     components: int,
+    assignment: Assignment,
 ) -> Enrollment:
     steps = plan.step_ages
     first_open = None
@@ -514,6 +544,7 @@ def _enrollment(
         series=series,
         cycle=1,
         source=Enrollment.Source.ASSIGNED,
+        assignment=assignment,
         enrolled_at=at(plan.enrolled_age),
         due_on=today + timedelta(days=plan.due_in_days),
         started_at=first_open,

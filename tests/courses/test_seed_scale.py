@@ -18,6 +18,7 @@ from bench import scale
 from courses import services
 from courses.models import (
     AdvisoryAcknowledgement,
+    Assignment,
     Component,
     Enrollment,
     Module,
@@ -34,9 +35,9 @@ pytestmark = pytest.mark.django_db
 
 PASSWORD = "scale-password-for-tests"
 # Statements of a first run apart from the learners' bulk INSERTs: look-ups, the agency,
-# supervisor and series, the (empty) clean-up, savepoints. Measured: 23 on SQLite and PostgreSQL,
-# plus the ANALYZE that refreshes PostgreSQL's statistics after the load.
-FIXED_QUERIES = 23
+# supervisor, series and assignment, the (empty) clean-ups, savepoints. Measured: 25 on SQLite
+# and PostgreSQL, plus the ANALYZE that refreshes PostgreSQL's statistics after the load.
+FIXED_QUERIES = 25
 
 
 def _fixed_queries() -> int:
@@ -394,3 +395,23 @@ def test_learners_must_be_positive():
         call_command("seed_scale", "--learners", "0")
     with pytest.raises(CommandError):
         call_command("seed_scale", "--learners", "5", "--components", "0")
+
+
+def test_the_learners_hold_a_real_assignment_that_the_reminder_planner_sees():
+    """One whole-agency assignment by the scale supervisor; every enrollment points to it, so
+    planning reminders finds the overdue learners (a fifth of them)."""
+    from reminders import planner
+
+    seed(100, 8)
+    agency = scale_agency()
+    assignment = Assignment.objects.get(agency=agency)
+    assert assignment.everyone and assignment.created_by.email == scale.SUPERVISOR_EMAIL
+    assert assignment.series.slug == scale.series_slug(8)
+    enrollments = Enrollment.objects.filter(user__memberships__agency=agency)
+    assert enrollments.count() == 100
+    assert not enrollments.exclude(assignment=assignment).exists()
+    seed(100, 8)  # a second run changes nothing
+    assert Assignment.objects.filter(agency=agency).count() == 1
+    planner.plan(ignore_window=True)
+    overdue = Reminder.objects.filter(agency=agency, kind=Reminder.Kind.OVERDUE)
+    assert overdue.values("recipient").distinct().count() == 20

@@ -67,15 +67,17 @@ class Command(BaseCommand):
                     + (f" and series {', '.join(series_gone)}" if series_gone else "")
                     + f" ({time.monotonic() - started:.1f} s)."
                 )
-            scale.supervisor_ensure(agency, password_hash=password_hash)
+            supervisor = scale.supervisor_ensure(agency, password_hash=password_hash)
             try:
                 series, ordered = scale.series_ensure(components)
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
+            assignment = scale.assignment_ensure(agency, series, supervisor=supervisor)
             scale.write_learners(
                 agency,
                 series,
                 ordered,
+                assignment=assignment,
                 learners=learners,
                 password_hash=password_hash,
                 batch_size=options["batch_size"],
