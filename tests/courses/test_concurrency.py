@@ -104,3 +104,61 @@ def test_concurrent_last_components_complete_the_series_once(learner, series):
     enrollment = Enrollment.objects.get(user=learner)
     assert enrollment.completed_at is not None
     assert ModuleCompletion.objects.filter(enrollment=enrollment).count() == 2
+
+
+def _learners_one_step_from_done(agency, series, count):
+    """``count`` learners of the series with everything done but the toolkit resource."""
+    from tests import factories
+
+    parts = {c.slug: c for c in Component.objects.filter(module__series=series)}
+    learners = []
+    for _ in range(count):
+        learner = factories.learner_of(agency)
+        services.enrollment_create(user=learner, series=series)
+        services.progress_start(
+            user=learner, component=parts["intro-video"], now=timezone.now() - timedelta(hours=1)
+        )
+        services.progress_record(
+            user=learner, component=parts["intro-video"], watched_ranges=[[0, 100]]
+        )
+        for slug in ("reading", "checklist"):
+            services.progress_record(user=learner, component=parts[slug])
+        learners.append(learner)
+    return learners, parts["support"]
+
+
+@pytest.mark.parametrize("change", ["optional", "new required"])
+def test_content_changes_racing_learners_keep_the_completion_rule(agency, series, change):
+    """An author's change (with the set-based recomputation after it) racing learners who finish
+    their last component: no deadlock, every completion recorded once, and every open
+    enrollment's percent as the rule says once both are done."""
+    from courses import completion, content
+
+    learners, support = _learners_one_step_from_done(agency, series, 12)
+
+    def act(who):
+        if who is None:
+            if change == "optional":
+                return content.component_update(component=support, required=False)
+            module = support.module
+            return content.component_create(
+                module=module, kind="document", title="Added", body="Read.", required=True
+            )
+        return services.progress_record(user=who, component=support)
+
+    _race(act, [None, *learners])
+    required = completion.requirements(series_id=series.pk).all
+    for enrollment in Enrollment.objects.filter(series=series):
+        done = set(
+            Progress.objects.filter(
+                enrollment=enrollment, state=Progress.State.COMPLETED
+            ).values_list("component_id", flat=True)
+        )
+        if enrollment.completed_at is not None:
+            assert enrollment.percent_complete == 100
+        else:
+            assert not required <= done
+            assert enrollment.percent_complete == 100 * len(required & done) // len(required)
+        assert ModuleCompletion.objects.filter(enrollment=enrollment).count() <= 2
+    if change == "optional":
+        assert not Enrollment.objects.filter(series=series, completed_at__isnull=True).exists()
