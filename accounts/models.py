@@ -46,6 +46,26 @@ class User(AbstractUser):
     last_name = None  # type: ignore[assignment]
     email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    # Printed on certificates when given (a certificate keeps the name it was issued with).
+    certificate_name = models.CharField(
+        _("name on certificates"),
+        max_length=150,
+        blank=True,
+        help_text=_("As it should appear on your certificates; empty: your full name."),
+    )
+    officer_id = models.CharField(
+        _("officer ID"),
+        max_length=50,
+        blank=True,
+        help_text=_("Your state certification number (POST, DPSST, ...), if you have one."),
+    )
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        blank=True,
+        choices=[("en", _("English")), ("es", _("Spanish"))],
+        help_text=_("Empty: the language your browser asks for."),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -65,6 +85,9 @@ class User(AbstractUser):
 
     def get_full_name(self) -> str:
         return self.full_name or self.email
+
+    def name_for_certificates(self) -> str:
+        return self.certificate_name or self.full_name or self.email
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email

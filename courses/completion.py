@@ -26,10 +26,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from courses.models import Component, Enrollment, Module, ModuleCompletion, Progress, Series
 
@@ -100,6 +102,15 @@ def module_unlocked(*, enrollment: Enrollment, module: Module) -> bool:
     return not blocking.exists()
 
 
+def series_completed(*, enrollment_ids: list[int], now: datetime) -> None:
+    """Call what follows a series completion, in the completion's own transaction: each function
+    named in ``settings.LMS_SERIES_COMPLETED`` (today the certificates' issue). A setting names
+    it because ``courses`` sits below ``certificates`` and may not import it."""
+    if enrollment_ids:
+        for path in settings.LMS_SERIES_COMPLETED:
+            import_string(path)(enrollment_ids=enrollment_ids, now=now)
+
+
 def _record_module_completions(
     pairs: list[tuple[int, int]], needs: Requirements, now: datetime
 ) -> None:
@@ -141,7 +152,7 @@ def enrollment_refresh(
     ]
     _record_module_completions([(enrollment.pk, m) for m in newly_done], needs, now)
     required = needs.all
-    series_completed = False
+    newly_completed = False
     fields = ["components_completed", "percent_complete"]
     if enrollment.completed_at is None:
         enrollment.components_completed = len(required & done)
@@ -155,9 +166,11 @@ def enrollment_refresh(
                 pk=enrollment.series_id
             )
             fields += ["completed_at", "completed_version"]
-            series_completed = True
+            newly_completed = True
         enrollment.save(update_fields=fields)
-    return module is not None and module.pk in newly_done, series_completed
+        if newly_completed:
+            series_completed(enrollment_ids=[enrollment.pk], now=now)
+    return module is not None and module.pk in newly_done, newly_completed
 
 
 def enrollments_refresh(*, series_id: int, batch: int = 2000, now: datetime | None = None) -> int:
@@ -215,8 +228,12 @@ def enrollments_refresh(*, series_id: int, batch: int = 2000, now: datetime | No
                         .values_list("pk", flat=True)
                     )
                     _record_module_completions([(pk, module_id) for pk in earned], needs, now)
-                rows.filter(components_completed=len(required)).update(
+                finished = list(
+                    rows.filter(components_completed=len(required)).values_list("pk", flat=True)
+                )
+                Enrollment.objects.filter(pk__in=finished).update(
                     completed_at=now, completed_version=version, percent_complete=100
                 )
+                series_completed(enrollment_ids=finished, now=now)
         seen += len(ids)
         last_id = ids[-1]

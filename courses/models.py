@@ -40,6 +40,12 @@ class Series(models.Model):
         default=0,
         validators=[MinValueValidator(0)],
     )
+    credit_type = models.CharField(
+        _("credit type"),
+        max_length=60,
+        blank=True,
+        help_text=_("The kind of credit the hours count as, e.g. “POST CPT”."),
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )

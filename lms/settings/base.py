@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "accounts",
     "toolkit",
     "courses",
+    "certificates",
     "supervision",
     "reminders",
     "studio",
@@ -211,6 +212,10 @@ LMS_REFRESHER_OPENS_DAYS_BEFORE = 60  # a recurring assignment's next cycle open
 # ``user`` and ``agency`` in its transaction. Named here because accounts may not import the apps
 # above it: the agency's whole-agency assignments reach the newcomer.
 LMS_LEARNER_JOINED = ["courses.assignments.assignments_apply_to_new_learner"]
+# Called by courses.completion, in the transaction that records a series completion, with
+# ``enrollment_ids`` and ``now``: the certificate is issued with it (courses may not import the
+# certificates app, which sits above it).
+LMS_SERIES_COMPLETED = ["certificates.services.certificates_issue"]
 # The dashboard's figures are kept this long per agency (learners' progress shows within it).
 LMS_DASHBOARD_CACHE_SECONDS = env.int("LMS_DASHBOARD_CACHE_SECONDS", default=60)
 LMS_BASE_URL = env.str("LMS_BASE_URL", default="http://127.0.0.1:8000")  # links in emails

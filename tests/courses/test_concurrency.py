@@ -7,6 +7,7 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
+from certificates.models import Certificate
 from courses import services
 from courses.models import Component, Enrollment, ModuleCompletion, Progress
 from tests.conftest import services_required
@@ -104,6 +105,8 @@ def test_concurrent_last_components_complete_the_series_once(learner, series):
     enrollment = Enrollment.objects.get(user=learner)
     assert enrollment.completed_at is not None
     assert ModuleCompletion.objects.filter(enrollment=enrollment).count() == 2
+    # The certificate is issued with the completion, exactly once.
+    assert Certificate.objects.filter(enrollment=enrollment).count() == 1
 
 
 def _learners_one_step_from_done(agency, series, count):
@@ -160,5 +163,8 @@ def test_content_changes_racing_learners_keep_the_completion_rule(agency, series
             assert not required <= done
             assert enrollment.percent_complete == 100 * len(required & done) // len(required)
         assert ModuleCompletion.objects.filter(enrollment=enrollment).count() <= 2
+    completed = Enrollment.objects.filter(series=series, completed_at__isnull=False)
+    assert Certificate.objects.count() == completed.count()
+    assert not Certificate.objects.exclude(enrollment__in=completed).exists()
     if change == "optional":
         assert not Enrollment.objects.filter(series=series, completed_at__isnull=True).exists()

@@ -1,0 +1,86 @@
+"""Writes for certificates. Issuing is called by ``courses.completion`` (through
+``settings.LMS_SERIES_COMPLETED``) inside the transaction that records the completion."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Membership
+from certificates.models import Certificate
+from courses.models import Enrollment
+
+
+def _zones(user_ids: Sequence[int]) -> dict[int, zoneinfo.ZoneInfo]:
+    """Each learner's agency time zone (the first agency they learn in), for completion dates."""
+    zones: dict[int, zoneinfo.ZoneInfo] = {}
+    for user_id, name in (
+        Membership.objects.filter(user_id__in=user_ids, role=Membership.Role.LEARNER)
+        .order_by("user_id", "agency__name")
+        .values_list("user_id", "agency__timezone")
+    ):
+        zones.setdefault(user_id, zoneinfo.ZoneInfo(name))
+    return zones
+
+
+def certificates_issue(*, enrollment_ids: Sequence[int], now: datetime | None = None) -> int:
+    """Issue the certificate of each of these completed enrollments that has none yet.
+
+    Exactly once per completion cycle: the database allows one certificate per enrollment, and a
+    repeated or concurrent call inserts nothing more. The certificate keeps the learner's name
+    (as it should appear on certificates), the series' title, provider, credit hours and credit
+    type as they are now, and the completion date in the learner's agency's time zone. Returns
+    how many were issued. A fixed number of queries per call.
+    """
+    now = now or timezone.now()
+    enrollments = list(
+        Enrollment.objects.filter(
+            pk__in=enrollment_ids, completed_at__isnull=False, certificate__isnull=True
+        ).select_related("user", "series")
+    )
+    if not enrollments:
+        return 0
+    zones = _zones([e.user_id for e in enrollments])
+    default = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    created = Certificate.objects.bulk_create(
+        [
+            Certificate(
+                enrollment=enrollment,
+                user=enrollment.user,
+                series=enrollment.series,
+                learner_name=enrollment.user.name_for_certificates(),
+                series_title=enrollment.series.title,
+                provider=enrollment.series.provider,
+                completed_on=enrollment.completed_at.astimezone(  # type: ignore[union-attr]
+                    zones.get(enrollment.user_id, default)
+                ).date(),
+                credit_hours=enrollment.series.credit_hours,
+                credit_type=enrollment.series.credit_type,
+                issued_at=now,
+            )
+            for enrollment in enrollments
+        ],
+        ignore_conflicts=True,
+    )
+    return len(created)
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate, by, reason: str) -> Certificate:
+    """Revoke a certificate (staff only), with the reason; the verification page then says it
+    is revoked. Refused without a reason; revoking twice keeps the first revocation."""
+    if not getattr(by, "is_staff", False):
+        raise PermissionError("Only staff can revoke a certificate.")
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("Give the reason for revoking.")
+    Certificate.objects.filter(pk=certificate.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason, revoked_by=by
+    )
+    certificate.refresh_from_db()
+    return certificate
