@@ -31,7 +31,7 @@ class SeriesForm(forms.ModelForm):
 
     class Meta:
         model = Series
-        fields = ["title", "slug", "provider", "summary", "topics", "credit_hours"]
+        fields = ["title", "slug", "provider", "summary", "topics", "credit_hours", "credit_type"]
         help_texts = {"slug": _("Part of the web address. Leave empty to make one from the title.")}
 
     def __init__(self, *args, **kwargs) -> None:

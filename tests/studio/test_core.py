@@ -67,9 +67,15 @@ def test_author_builds_a_draft_series_with_modules_and_components(author_client)
     """New series (slug from the title), a module, a document and a quiz, through the forms."""
     response = author_client.post(
         "/studio/series/new/",
-        {"title": "Trauma-Informed Interviewing", "provider": "NCMEC", "credit_hours": "1.5"},
+        {
+            "title": "Trauma-Informed Interviewing",
+            "provider": "NCMEC",
+            "credit_hours": "1.5",
+            "credit_type": "POST CPT",
+        },
     )
     series = Series.objects.get()
+    assert series.credit_type == "POST CPT"  # the hours a certificate credits, and as what
     assert response["Location"] == f"/studio/series/{series.slug}/"
     assert (series.slug, series.status) == ("trauma-informed-interviewing", "draft")
     author_client.post(
