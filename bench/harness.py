@@ -12,6 +12,7 @@ then imports Django and the product.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import statistics
@@ -36,6 +37,11 @@ def django_setup(settings_module: str = "lms.settings.base", **environ: str) -> 
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     os.environ.setdefault("DEBUG", "false")
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
+    if not os.environ.get("LMS_SIGNING_KEY"):
+        from joserfc.jwk import OKPKey
+
+        key = OKPKey.generate_key("Ed25519").as_dict(private=True)
+        os.environ["LMS_SIGNING_KEY"] = json.dumps(key)  # a key of the run's own, in memory
     os.environ.setdefault("LMS_REQUIRE_MFA", "false")
 
     import django

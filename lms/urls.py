@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from certificates.views import credentials as credential_views
 from courses import views as course_views
 from lms import views
 
@@ -19,6 +20,9 @@ urlpatterns = [
     path("agency/", include("supervision.urls")),
     path("reminders/", include("reminders.urls")),
     path("studio/", include("studio.urls")),
+    path("certificates/", include("certificates.urls")),
+    # At the site's root, where verifiers look for an issuer's keys.
+    path(".well-known/jwks.json", credential_views.jwks, name="jwks"),
     path("admin/", admin.site.urls),
 ]
 

@@ -44,6 +44,7 @@ from django_celery_beat.models import (
 )
 
 from accounts.models import Agency, User
+from certificates.models import Certificate
 from courses.models import (
     AdvisoryAcknowledgement,
     Assignment,
@@ -69,6 +70,7 @@ VIDEO_ONE = "video-understanding-csam-and-its-impacts"
 READING = "reading-language-csa-csam-and-choice-consent-control"
 RESOURCE = "resource-ncmec-support-for-csam-survivors-and-their-families"
 DEMO_PD, SHERIFF = "demo-police-department", "neighbouring-sheriffs-office"
+DEMO_PD_GRADUATE = "liam.walsh@example.com"  # Demo Police Department, series completed
 
 ROLES = (
     "anonymous",
@@ -256,6 +258,9 @@ def _build_world() -> World:
                 created_by=users["supervisor_other_agency"],
                 everyone=False,
             ).pk,
+            # Certificates of learners who completed the series (seed_demo issues them).
+            "sheriff_certificate": Certificate.objects.get(user=users["learner_other_agency"]).code,
+            "demo_pd_certificate": Certificate.objects.get(user__email=DEMO_PD_GRADUATE).code,
             "series_content_type": ContentType.objects.get_for_model(Series).pk,
             "series_pk": series.pk,
             **_quiz_and_survey(module),
@@ -418,6 +423,21 @@ MATRIX: dict[str, list[Case]] = {
             _component(MODULE_ONE, VIDEO_ONE),
         )
     ],
+    # The signed credential: the learner, supervisors of the learner's agency and staff; anyone
+    # else 404, as for the PDF. The key set that verifies it is public.
+    "certificates:credential": [
+        Case(
+            signed_in(404, learner_other_agency=200, supervisor_other_agency=200, staff=200),
+            lambda w: {"code": w.values["sheriff_certificate"]},
+            label="sheriff",
+        ),
+        Case(
+            signed_in(404, supervisor=200, staff=200),
+            lambda w: {"code": w.values["demo_pd_certificate"]},
+            label="demo-pd",
+        ),
+    ],
+    "jwks": [Case(everyone(200))],
     "toolkit:index": [Case(signed_in(200))],
     "reminders:preferences": [Case(signed_in(200))],
     # The signed link is the key: it opens without a session, for whoever holds it.
@@ -885,7 +905,7 @@ def test_with_mfa_required_non_supervisors_are_still_refused(world: World, setti
         ("lms.settings.base", {"DEBUG": "false", "LMS_REQUIRE_MFA": "false"}, "False"),
     ],
 )
-def test_mfa_is_required_by_default_when_debug_is_off(module, env, required):
+def test_mfa_is_required_by_default_when_debug_is_off(settings, module, env, required):
     """LMS_REQUIRE_MFA defaults to on whenever DEBUG is off, unless it is turned off."""
     keep = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "LMS_REQUIRE_MFA"}}
     code = "import django; django.setup(); from django.conf import settings; "
@@ -893,7 +913,13 @@ def test_mfa_is_required_by_default_when_debug_is_off(module, env, required):
     result = subprocess.run(  # noqa: S603 (our own interpreter and code)
         [sys.executable, "-c", code],
         cwd=Path(__file__).resolve().parents[1],
-        env={**keep, "SECRET_KEY": "k" * 50, "DJANGO_SETTINGS_MODULE": module, **env},
+        env={
+            **keep,
+            "SECRET_KEY": "k" * 50,
+            "LMS_SIGNING_KEY": settings.LMS_SIGNING_KEY,
+            "DJANGO_SETTINGS_MODULE": module,
+            **env,
+        },
         capture_output=True,
         text=True,
         check=False,

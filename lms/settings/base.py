@@ -219,6 +219,23 @@ LMS_SERIES_COMPLETED = ["certificates.services.certificates_issue"]
 # The dashboard's figures are kept this long per agency (learners' progress shows within it).
 LMS_DASHBOARD_CACHE_SECONDS = env.int("LMS_DASHBOARD_CACHE_SECONDS", default=60)
 LMS_BASE_URL = env.str("LMS_BASE_URL", default="http://127.0.0.1:8000")  # links in emails
+# Certificates are also Open Badges 3.0 credentials signed with this Ed25519 key (EdDSA): a JWK
+# as JSON (a value starting with "{"), or the path of a file holding one. It may also be a JWK
+# set {"keys": [...]}: the first key signs, the others (public parts are enough) stay published
+# at /.well-known/jwks.json so credentials signed before a rotation still verify.
+LMS_SIGNING_KEY = env.str("LMS_SIGNING_KEY", default="")
+# With LMS_SIGNING_KEY unset (the embedded default, DEBUG on) a key is generated once into this
+# file (mode 0600) and reused afterwards.
+LMS_SIGNING_KEY_DEFAULT_FILE = BASE_DIR / "var" / "signing_key.jwk"
+if not DEBUG and not LMS_SIGNING_KEY:
+    # As with SECRET_KEY: a key generated on the fly by each server would sign credentials that
+    # the other servers' key sets do not list, and a redeploy would lose it, and with it the
+    # proof of every credential issued so far. Production states its key.
+    raise ImproperlyConfigured(
+        "DEBUG is off: set LMS_SIGNING_KEY to the Ed25519 signing key (a JWK as JSON, or the "
+        "path of a file holding it)."
+    )
+LMS_CREDENTIAL_ISSUER_NAME = env.str("LMS_CREDENTIAL_ISSUER_NAME", default="Training Tracker")
 # The toolkit's daily link check waits this long to connect, and for each answer (per request).
 LMS_LINK_CHECK_TIMEOUT_SECONDS = env.float("LMS_LINK_CHECK_TIMEOUT_SECONDS", default=10.0)
 # Supervisors (and later authors) must turn on MFA to reach their pages; off in the embedded demo.

@@ -34,6 +34,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
+from django.conf import settings
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 LIVE_SETTINGS = "tests.integration.live_settings"
@@ -185,6 +186,7 @@ def worker_env(
     }
     if not debug:
         env.setdefault("SECRET_KEY", "live-worker-only-secret-key-" + "x" * 40)
+        env.setdefault("LMS_SIGNING_KEY", settings.LMS_SIGNING_KEY)  # the test run's own key
     return env
 
 
