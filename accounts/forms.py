@@ -29,6 +29,7 @@ class ProfileForm(forms.Form):
         label=_("Full name"),
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": _("Give your full name.")},
     )
     certificate_name = forms.CharField(
         label=_("Name on certificates"),
@@ -53,10 +54,7 @@ class ProfileForm(forms.Form):
     )
 
     def clean_full_name(self) -> str:
-        name = " ".join(self.cleaned_data["full_name"].split())
-        if not name:
-            raise forms.ValidationError(_("Give your full name."))
-        return name
+        return " ".join(self.cleaned_data["full_name"].split())
 
     def clean_certificate_name(self) -> str:
         return " ".join(self.cleaned_data["certificate_name"].split())

@@ -93,7 +93,7 @@ class CertificateAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     date_hierarchy = "completed_on"
     actions = [revoke]
-    fields = [
+    readonly_fields = (
         "code",
         "user",
         "series",
@@ -108,8 +108,8 @@ class CertificateAdmin(admin.ModelAdmin):
         "revoked_at",
         "revoked_by",
         "revoked_reason",
-    ]
-    readonly_fields = fields
+    )
+    fields = readonly_fields
 
     @admin.display(boolean=True, description=_("valid"))
     def is_valid(self, certificate: Certificate) -> bool:
