@@ -216,15 +216,12 @@ def _render_component(
 
 
 def _certificate_context(outline: Outline) -> dict:
-    """The certificate of the learner's current cycle once issued, else what is left before it.
-    The certificate is reached through the enrollment's reverse one-to-one (``certificate``):
-    ``courses`` sits below the ``certificates`` app and does not import it."""
+    """The certificate of the learner's current cycle once issued (the template names what is
+    left before then). It is reached through the enrollment's reverse one-to-one
+    (``certificate``): ``courses`` sits below the ``certificates`` app and does not import it."""
     enrollment = outline.enrollment
     completed = enrollment is not None and enrollment.completed_at is not None
-    return {
-        "certificate": getattr(enrollment, "certificate", None) if completed else None,
-        "remaining": [] if completed else outline.remaining_required(),
-    }
+    return {"certificate": getattr(enrollment, "certificate", None) if completed else None}
 
 
 def _answers_refused(
