@@ -2,6 +2,8 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import PREFERRED_LANGUAGES
+
 
 class SignupForm(AllauthSignupForm):
     full_name = forms.CharField(
@@ -18,3 +20,44 @@ class SignupForm(AllauthSignupForm):
         user.full_name = self.cleaned_data["full_name"].strip()
         user.save(update_fields=["full_name"])
         return user
+
+
+class ProfileForm(forms.Form):
+    """The profile as the user edits it; the view hands the cleaned values to ``profile_update``."""
+
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": _("Give your full name.")},
+    )
+    certificate_name = forms.CharField(
+        label=_("Name on certificates"),
+        max_length=150,
+        required=False,
+        help_text=_(
+            "As it should appear on your certificates; leave empty to use your full name. "
+            "Certificates already issued keep the name they were issued with."
+        ),
+    )
+    officer_id = forms.CharField(
+        label=_("Officer ID"),
+        max_length=50,
+        required=False,
+        help_text=_("Your state certification number (POST, DPSST, ...), if you have one."),
+    )
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"),
+        required=False,
+        choices=[("", _("The language my browser asks for"))]
+        + [(code, label) for code, label in PREFERRED_LANGUAGES],
+    )
+
+    def clean_full_name(self) -> str:
+        return " ".join(self.cleaned_data["full_name"].split())
+
+    def clean_certificate_name(self) -> str:
+        return " ".join(self.cleaned_data["certificate_name"].split())
+
+    def clean_officer_id(self) -> str:
+        return self.cleaned_data["officer_id"].strip()

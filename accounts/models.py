@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 AUTHORS_GROUP = "Authors"
 
+# The languages of the interface a user may choose in their profile.
+PREFERRED_LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+
 TIMEZONE_CHOICES = sorted((tz, tz) for tz in available_timezones() if "/" in tz)
 
 
@@ -63,7 +66,7 @@ class User(AbstractUser):
         _("preferred language"),
         max_length=10,
         blank=True,
-        choices=[("en", _("English")), ("es", _("Spanish"))],
+        choices=PREFERRED_LANGUAGES,
         help_text=_("Empty: the language your browser asks for."),
     )
 

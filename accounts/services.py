@@ -56,3 +56,24 @@ def learner_joined(*, membership: Membership) -> None:
     """
     for path in settings.LMS_LEARNER_JOINED:
         import_string(path)(user=membership.user, agency=membership.agency)
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    user: User,
+    full_name: str,
+    certificate_name: str = "",
+    officer_id: str = "",
+    preferred_language: str = "",
+) -> User:
+    """Save what the user says about themselves. Certificates already issued are never
+    touched: each keeps the name it was issued with (``Certificate.learner_name``); the new
+    name appears on the certificates issued from now on."""
+    user.full_name = full_name
+    user.certificate_name = certificate_name
+    user.officer_id = officer_id
+    user.preferred_language = preferred_language
+    user.full_clean(exclude=["password", "email"])
+    user.save(update_fields=["full_name", "certificate_name", "officer_id", "preferred_language"])
+    return user

@@ -75,3 +75,11 @@ class Certificate(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def hours_text(self) -> str:
+        """The credit hours as people write them: "1.5", "24", never "1.50"."""
+        return format(self.credit_hours.normalize(), "f")
+
+    def get_pdf_url(self) -> str:
+        return reverse("certificates:pdf", kwargs={"code": self.code})

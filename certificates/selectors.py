@@ -9,6 +9,11 @@ from accounts.models import Membership, User
 from certificates.models import Certificate
 
 
+def certificates_of(*, user: User) -> QuerySet[Certificate]:
+    """The user's own certificates, valid and revoked, newest completion first."""
+    return Certificate.objects.filter(user=user).order_by("-completed_on", "-issued_at")
+
+
 def certificates_visible_to(user: User) -> QuerySet[Certificate]:
     """The certificates ``user`` may open in full (PDF, credential): their own; those of the
     learners of the agencies they supervise; every one for staff."""

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import Membership, User
+from certificates import tasks
 from certificates.models import Certificate
 from courses.models import Enrollment
 
@@ -67,20 +68,36 @@ def certificates_issue(*, enrollment_ids: Sequence[int], now: datetime | None = 
         ],
         ignore_conflicts=True,
     )
+    _build_pdfs_on_commit([e.pk for e in enrollments])
     return len(created)
 
 
+def _build_pdfs_on_commit(enrollment_ids: list[int]) -> None:
+    """Queue the PDFs' build once the certificates are committed, so no request waits for it.
+    ``robust``: a broker that is down or a failed render never undoes or fails the completion
+    (the PDF view builds a missing PDF itself)."""
+    transaction.on_commit(
+        lambda: tasks.certificate_pdfs_build.delay(enrollment_ids=enrollment_ids), robust=True
+    )
+
+
 @transaction.atomic
-def certificate_revoke(*, certificate: Certificate, by, reason: str) -> Certificate:
+def certificate_revoke(*, certificate: Certificate, by: User, reason: str) -> Certificate:
     """Revoke a certificate (staff only), with the reason; the verification page then says it
-    is revoked. Refused without a reason; revoking twice keeps the first revocation."""
+    is revoked, and so does its PDF (rebuilt after commit; the PDF view never serves the copy
+    kept for the valid certificate once it is revoked). Refused without a reason; revoking twice
+    keeps the first revocation. Who revoked it, when and why stay on the certificate: that is
+    the audit record."""
     if not getattr(by, "is_staff", False):
         raise PermissionError("Only staff can revoke a certificate.")
     reason = reason.strip()
     if not reason:
         raise ValueError("Give the reason for revoking.")
-    Certificate.objects.filter(pk=certificate.pk, revoked_at__isnull=True).update(
+    revoked = Certificate.objects.filter(pk=certificate.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoked_reason=reason, revoked_by=by
     )
     certificate.refresh_from_db()
+    if revoked:
+        pk = certificate.pk
+        transaction.on_commit(lambda: tasks.certificate_pdf_rebuild.delay(pk), robust=True)
     return certificate

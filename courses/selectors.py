@@ -117,6 +117,18 @@ class Outline:
                 return component
         return next(iter(state.components), None)
 
+    def remaining_required(self) -> list[Component]:
+        """The live required components the learner has still to complete, in order."""
+        return [
+            component
+            for state in self.modules
+            for component in state.components
+            if component.required
+            and not (
+                (progress := self.progress.get(component.pk)) is not None and progress.is_complete
+            )
+        ]
+
     def next_component(self) -> Component | None:
         """Where “resume” goes: the first incomplete component of an open module, in order."""
         fallback = None

@@ -204,6 +204,8 @@ def _render_component(
                 component=component, given=extra.get("given"), errors=extra.get("errors")
             )
         )
+    elif component.kind == Component.Kind.CERTIFICATE:
+        context.update(_certificate_context(outline))
     context["refusal"] = extra.get("refusal", "")
     return render(
         request,
@@ -211,6 +213,15 @@ def _render_component(
         context,
         status=status,
     )
+
+
+def _certificate_context(outline: Outline) -> dict:
+    """The certificate of the learner's current cycle once issued (the template names what is
+    left before then). It is reached through the enrollment's reverse one-to-one
+    (``certificate``): ``courses`` sits below the ``certificates`` app and does not import it."""
+    enrollment = outline.enrollment
+    completed = enrollment is not None and enrollment.completed_at is not None
+    return {"certificate": getattr(enrollment, "certificate", None) if completed else None}
 
 
 def _answers_refused(

@@ -14,13 +14,14 @@ admin.site.site_title = "Training Tracker admin"
 urlpatterns = [
     path("", course_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("accounts.urls")),  # the profile, beside allauth's pages
     path("accounts/", include("allauth.urls")),
     path("series/", include("courses.urls")),
     path("toolkit/", include("toolkit.urls")),
     path("agency/", include("supervision.urls")),
     path("reminders/", include("reminders.urls")),
     path("studio/", include("studio.urls")),
-    path("certificates/", include("certificates.urls")),
+    path("", include("certificates.urls")),  # /certificates/...
     # At the site's root, where verifiers look for an issuer's keys.
     path(".well-known/jwks.json", credential_views.jwks, name="jwks"),
     path("admin/", admin.site.urls),

@@ -517,6 +517,9 @@ MATRIX: dict[str, list[Case]] = {
 from tests.studio.matrix import STUDIO  # noqa: E402
 
 MATRIX.update(STUDIO)
+from tests.certificates.matrix import CERTIFICATES  # noqa: E402
+
+MATRIX.update(CERTIFICATES)
 POST_ONLY = sorted(name for name, cases in MATRIX.items() if cases[0].method == "post")
 
 
@@ -575,8 +578,9 @@ ALLAUTH: dict[str, Case] = {
 # --- Django admin: one rule per kind of URL -------------------------------------------------
 
 # Admin classes that refuse to add, change or delete (view-only for staff).
-# The audit log is written by exports; course content only through courses.content.
-READ_ONLY_ADMINS = {ExportLog, Series, Module, Component}
+# The audit log is written by exports; course content only through courses.content;
+# certificates are issued with completions and revoked by an action.
+READ_ONLY_ADMINS = {ExportLog, Series, Module, Component, Certificate}
 MODEL_SUFFIXES = ("changelist", "add", "change", "history", "delete")
 
 

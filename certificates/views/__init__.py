@@ -1,0 +1,1 @@
+"""Certificate pages: the learner's documents (``documents``) and the signed credential."""

@@ -251,7 +251,7 @@ def test_video_plays_from_the_preview_media_url_without_the_progress_script(auth
 def test_certificate_page_shows_what_a_learner_who_has_not_finished_sees(author_client, draft):
     certificate = Component.objects.get(module__series=draft, slug="certificate")
     body = _page(author_client, _component_url(certificate))
-    assert "once you have completed its required parts (0% so far)" in body
+    assert "remaining required components to receive your certificate (0% so far)" in body
     assert "Signed by The Director." in body
 
 

@@ -1,0 +1,29 @@
+"""Thin tasks of the certificates app."""
+
+from celery import shared_task
+from django.core.files.storage import default_storage
+
+from certificates import pdf
+from certificates.models import Certificate
+
+
+@shared_task(ignore_result=True)
+def certificate_pdfs_build(enrollment_ids: list[int]) -> int:
+    """After certificates were issued for these enrollments: build each one's PDF once, so the
+    learner's first download is a file read. Idempotent: a PDF already kept is left alone."""
+    built = 0
+    for certificate in Certificate.objects.filter(enrollment_id__in=enrollment_ids):
+        if not default_storage.exists(pdf.certificate_pdf_path(certificate)):
+            pdf.certificate_pdf_build(certificate)
+            built += 1
+    return built
+
+
+@shared_task(ignore_result=True)
+def certificate_pdf_rebuild(certificate_id: int) -> None:
+    """After a revocation: drop the valid copy and keep the one that says revoked."""
+    certificate = Certificate.objects.filter(pk=certificate_id).first()
+    if certificate is None:
+        return
+    pdf.certificate_pdf_discard(certificate)
+    pdf.certificate_pdf_build(certificate)
