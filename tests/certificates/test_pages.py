@@ -59,6 +59,7 @@ def test_the_learners_list_shows_their_own_certificates_only(certificate, other_
     assert certificate.code in body
     assert f"/certificates/{certificate.code}.pdf" in body
     assert f"/certificates/verify/{certificate.code}/" in body
+    assert f"/certificates/{certificate.code}/credential.jwt" in body
     other = Certificate.objects.get(user=other_learner)
     assert other.code not in body
 
