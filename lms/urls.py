@@ -17,6 +17,7 @@ urlpatterns = [
     path("series/", include("courses.urls")),
     path("toolkit/", include("toolkit.urls")),
     path("agency/", include("supervision.urls")),
+    path("", include("certificates.transcript_urls")),
     path("reminders/", include("reminders.urls")),
     path("studio/", include("studio.urls")),
     path("admin/", admin.site.urls),

@@ -95,7 +95,7 @@ def _scoped(request: SupervisorHttpRequest) -> QuerySet[Enrollment]:
 @supervisor_required
 def dashboard(request: SupervisorHttpRequest) -> HttpResponse:
     agency = request.agency
-    figures = selectors.dashboard(_scoped(request), agency=agency)
+    figures = selectors.dashboard(_scoped(request), agency=agency, supervisor=request.user)
     return render(
         request,
         "supervision/dashboard.html",
@@ -107,6 +107,7 @@ def dashboard(request: SupervisorHttpRequest) -> HttpResponse:
             "behind": figures.behind,
             "overdue_total": figures.overdue_total,
             "as_of": figures.as_of,
+            "standings": figures.standings,
         },
     )
 

@@ -1,0 +1,1 @@
+"""Views of the certificates app, one module per page group."""
