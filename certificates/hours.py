@@ -41,6 +41,11 @@ DEFAULT_MONTHS = 24  # the default period: the last 24 months, today included
 ZERO = Decimal("0")
 
 
+def hours_cell(value: Decimal | int | None) -> str:
+    """Hours as the files write them, two decimals on every database (``1.50``)."""
+    return f"{Decimal(value or 0).quantize(Decimal('0.01'))}"
+
+
 class PeriodRefused(ValueError):
     """``from``/``to`` could not be read; the message says why, for the person asking."""
 

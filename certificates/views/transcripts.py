@@ -18,6 +18,7 @@ from certificates.hours import (
     PeriodRefused,
     Transcript,
     default_period,
+    hours_cell,
     learner_today,
     period_from,
     transcript,
@@ -120,7 +121,7 @@ def csv(request: AuthenticatedHttpRequest) -> HttpResponseBase:
             c.enrollment.cycle,
             c.completed_on.isoformat(),
             csv_safe(c.credit_type),
-            c.credit_hours,
+            hours_cell(c.credit_hours),
             c.code,
         )
         for c in data.certificates

@@ -21,6 +21,7 @@ from accounts.models import User
 from certificates.hours import (
     PeriodRefused,
     compliance_learners,
+    hours_cell,
     hours_rows,
     meets_q,
     period_from,
@@ -227,7 +228,7 @@ def hours_csv(request: SupervisorHttpRequest) -> HttpResponseBase:
                 csv_safe(row["email"]),
                 csv_safe(row["officer_id"]),
                 csv_safe(row["credit_type"]),
-                row["hours"],
+                hours_cell(row["hours"]),
                 row["completions"],
             )
 
@@ -281,7 +282,7 @@ def roster_csv(request: SupervisorHttpRequest) -> HttpResponseBase:
                 csv_safe(email),
                 done.isoformat(),
                 csv_safe(kind),
-                hours,
+                hours_cell(hours),
                 code,
             )
 
