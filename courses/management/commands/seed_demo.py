@@ -19,6 +19,9 @@ from django.utils import timezone
 
 from accounts.models import AUTHORS_GROUP, Agency, Membership, User
 from accounts.services import membership_ensure
+
+# The demo spans the apps: its rule belongs to certificates (the one import upward from courses,
+# in this command only).
 from certificates.models import TrainingRule
 from certificates.rules import training_rule_set
 from courses import services
@@ -50,12 +53,7 @@ DEMO_DUE_IN_DAYS = 30
 DEMO_PD_REFRESHER_MONTHS = 12  # the demo department requires an annual refresher
 # The demo department's continuing-training rule: 24 hours of POST CPT per two-year cycle ending
 # 31 December of even years (California's, for example).
-DEMO_PD_RULE = {
-    "credit_type": "POST CPT",
-    "hours_required": Decimal(24),
-    "cycle_months": 24,
-    "cycle_ends_on": date(2026, 12, 31),
-}
+DEMO_PD_RULE = ("POST CPT", Decimal(24), 24, date(2026, 12, 31))
 # A learner with a history across two cycles: an earlier cycle of the series completed this many
 # days ago (in an earlier cycle of the rule, before the transcript's default 24 months); the
 # department's annual refresher then opens the current cycle, which follows the plan above.
@@ -136,8 +134,14 @@ class Command(BaseCommand):
             ).exists():
                 self._walk(user, series, agency, *plan)
         if not TrainingRule.objects.filter(agency=demo_pd).exists():
+            credit_type, hours, months, ends_on = DEMO_PD_RULE
             training_rule_set(
-                by=User.objects.get(email="supervisor@example.com"), agency=demo_pd, **DEMO_PD_RULE
+                by=User.objects.get(email="supervisor@example.com"),
+                agency=demo_pd,
+                credit_type=credit_type,
+                hours_required=hours,
+                cycle_months=months,
+                cycle_ends_on=ends_on,
             )
         author, _ = self._user("author@example.com", "Alex Morgan")
         author.groups.add(Group.objects.get_or_create(name=AUTHORS_GROUP)[0])
