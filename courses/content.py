@@ -702,6 +702,7 @@ def _import_into(series: Series, data: dict, resources: dict[str, Resource]) -> 
             "summary": data.get("summary", ""),
             "topics": data.get("topics", []),
             "credit_hours": Decimal(str(data.get("credit_hours", "0"))),
+            "credit_type": data.get("credit_type", ""),
         },
     ):
         _save(series, "series")

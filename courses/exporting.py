@@ -64,6 +64,7 @@ def series_export(*, series: Series) -> dict[str, Any]:
             "summary": series.summary,
             "topics": series.topics,
             "credit_hours": _decimal_text(series.credit_hours),
+            "credit_type": series.credit_type,
             "status": series.status,
             "modules": [_module(module, series=series) for module in live],
         },

@@ -68,8 +68,10 @@ def validate(document: Any) -> tuple[dict, list[dict]]:
     where = "series"
     _require(series, "slug", str, where)
     _require(series, "title", str, where)
-    for key in ("provider", "summary"):
+    for key in ("provider", "summary", "credit_type"):
         _optional(series, key, str, where)
+    if len(series.get("credit_type") or "") > 60:
+        raise ImportRefused("series.credit_type: at most 60 characters")
     _string_list(series, "topics", where)
     try:
         Decimal(str(series.get("credit_hours", "0")))

@@ -19,6 +19,7 @@ urlpatterns = [
     path("series/", include("courses.urls")),
     path("toolkit/", include("toolkit.urls")),
     path("agency/", include("supervision.urls")),
+    path("", include("certificates.transcript_urls")),
     path("reminders/", include("reminders.urls")),
     path("studio/", include("studio.urls")),
     path("", include("certificates.urls")),  # /certificates/...

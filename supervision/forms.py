@@ -174,3 +174,69 @@ class AssignmentForm(DueRuleForm):
                         % {"agency": self.agency.name, "emails": ", ".join(unknown)},
                     )
         return data
+
+
+class TrainingRuleForm(forms.Form):
+    """The agency's continuing-training rule: hours of a credit type per cycle."""
+
+    credit_type = forms.CharField(
+        label=_("Credit type"),
+        max_length=60,
+        help_text=_("As the series carry it, e.g. “POST CPT”. One rule per credit type."),
+    )
+    hours_required = forms.DecimalField(
+        label=_("Hours required per cycle"), min_value=0.25, max_digits=6, decimal_places=2
+    )
+    cycle_months = forms.IntegerField(
+        label=_("Cycle length in months"),
+        min_value=1,
+        max_value=120,
+        initial=24,
+        help_text=_("24 for a two-year cycle."),
+    )
+    cycle_ends_on = forms.DateField(
+        label=_("A cycle ends on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_(
+            "The last day of one cycle, e.g. 31 December of an even year for a two-year cycle "
+            "ending then. Cycles follow one another from there, both ways."
+        ),
+    )
+
+
+COMPLIANCE_SORTS = {
+    "name": ("full_name", "email"),
+    "email": ("email",),
+    "officer": ("officer_id", "full_name"),
+    "hours": ("hours", "full_name"),
+}
+
+
+class ComplianceFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or email"), required=False, max_length=100)
+    standing = forms.ChoiceField(
+        label=_("Standing"),
+        required=False,
+        choices=[("", _("Everyone")), ("meets", _("Meets the rule")), ("short", _("Short"))],
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[(k, k) for k in COMPLIANCE_SORTS] + [(f"-{k}", f"-{k}") for k in COMPLIANCE_SORTS],
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["standing"].widget.attrs["class"] = "form-select"
+
+    def values(self) -> dict[str, str]:
+        """The valid filters; anything invalid in the URL is dropped, never an error page."""
+        if not self.is_bound:
+            return {"q": "", "standing": "", "sort": "hours"}
+        self.is_valid()
+        data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        return {
+            "q": (data.get("q") or "").strip(),
+            "standing": data.get("standing") or "",
+            "sort": data.get("sort") or "hours",
+        }

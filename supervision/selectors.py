@@ -4,7 +4,7 @@ starts from ``enrollments_for_supervisor`` or ``learner_for_supervisor``."""
 from __future__ import annotations
 
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from accounts.models import Agency, Membership, User
 from accounts.selectors import learner_here, supervision_of
+from certificates.hours import RuleStanding, compliance_standing
 from courses.dashboard import dashboard_forget as dashboard_forget  # re-exported
 from courses.dashboard import dashboard_key
 from courses.models import Assignment, Enrollment, EnrollmentStatus, Series
@@ -305,14 +306,19 @@ class Dashboard:
     weeks: list[tuple[date, int]]
     behind: list[Enrollment]
     as_of: datetime
+    standings: list[RuleStanding] = field(default_factory=list)  # against the agency's rules
 
     @property
     def overdue_total(self) -> int:
         return sum(s.counts[EnrollmentStatus.OVERDUE] for s in self.summaries)
 
 
-def dashboard(enrollments: QuerySet[Enrollment], *, agency: Agency) -> Dashboard:
-    """The dashboard's figures, kept for ``LMS_DASHBOARD_CACHE_SECONDS`` per agency.
+def dashboard(
+    enrollments: QuerySet[Enrollment], *, agency: Agency, supervisor: User | None = None
+) -> Dashboard:
+    """The dashboard's figures, kept for ``LMS_DASHBOARD_CACHE_SECONDS`` per agency; with
+    ``supervisor``, how the agency stands against its training rules too (the rule service
+    forgets the entry when a rule changes).
 
     The figures are the same for every supervisor of the agency; ``enrollments`` must already be
     scoped to a supervisor of it (``enrollments_for_supervisor``), so nobody else fills the entry.
@@ -329,6 +335,7 @@ def dashboard(enrollments: QuerySet[Enrollment], *, agency: Agency) -> Dashboard
         weeks=weeks,
         behind=behind_schedule(enrollments, agency=agency),
         as_of=timezone.now(),
+        standings=compliance_standing(supervisor=supervisor, agency=agency) if supervisor else [],
     )
     cache.set(key, figures, settings.LMS_DASHBOARD_CACHE_SECONDS)
     return figures

@@ -449,6 +449,30 @@ MATRIX: dict[str, list[Case]] = {
     "agency:learners": [Case(supervisors_only(supervisor=200, supervisor_other_agency=200))],
     "agency:export": [Case(supervisors_only(supervisor=200, supervisor_other_agency=200))],
     "agency:assignments": [Case(supervisors_only(supervisor=200, supervisor_other_agency=200))],
+    # Proof of training: each supervisor sees their own agency's rule, standing and files.
+    "agency:compliance": [Case(supervisors_only(supervisor=200, supervisor_other_agency=200))],
+    # The rule's form; a POST without data shows it again with its errors (nothing is saved).
+    "agency:compliance-rule": [
+        Case(supervisors_only(supervisor=200, supervisor_other_agency=200)),
+        Case(supervisors_only(supervisor=200, supervisor_other_agency=200), method="post"),
+    ],
+    "agency:hours": [Case(supervisors_only(supervisor=200, supervisor_other_agency=200))],
+    "agency:roster": [Case(supervisors_only(supervisor=200, supervisor_other_agency=200))],
+    # Another agency's learner is a 404, exactly like an id that does not exist.
+    "agency:learner-transcript": [
+        _learner_pages("demo_pd_learner", supervisor=200, supervisor_other_agency=404),
+        _learner_pages("sheriff_learner", supervisor=404, supervisor_other_agency=200),
+        _learner_pages("no_such_learner", supervisor=404, supervisor_other_agency=404),
+    ],
+    "agency:learner-transcript-pdf": [
+        _learner_pages("demo_pd_learner", supervisor=200, supervisor_other_agency=404),
+        _learner_pages("sheriff_learner", supervisor=404, supervisor_other_agency=200),
+        _learner_pages("no_such_learner", supervisor=404, supervisor_other_agency=404),
+    ],
+    # Everyone signed in has a transcript: their own (empty for those with no completion).
+    "transcript:page": [Case(signed_in(200))],
+    "transcript:pdf": [Case(signed_in(200))],
+    "transcript:csv": [Case(signed_in(200))],
     # The form; a POST without data shows it again with its errors (nothing is assigned).
     "agency:assignment-new": [
         Case(supervisors_only(supervisor=200, supervisor_other_agency=200)),
@@ -727,6 +751,8 @@ def _client(world: World, role: str) -> Client:
 
 
 def _body(response: HttpResponse) -> str:
+    if response.get("Content-Type", "").startswith("application/pdf"):
+        return ""  # a document, not a page: nothing of the page checks applies
     if response.streaming:
         return b"".join(response.streaming_content).decode()
     return response.content.decode()

@@ -1,1 +1,1 @@
-"""Certificate pages: the learner's documents (``documents``) and the signed credential."""
+"""Certificate pages: the learner's documents, the signed credential, the transcripts."""

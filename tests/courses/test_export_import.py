@@ -119,9 +119,10 @@ def test_export_writes_every_key_the_importer_reads_in_a_fixed_order(seed):
     series = document["series"]
     assert list(document) == ["format", "series", "resources"]
     assert list(series) == [
-        *("slug", "title", "provider", "summary", "topics", "credit_hours", "status", "modules"),
+        *("slug", "title", "provider", "summary", "topics", "credit_hours", "credit_type"),
+        *("status", "modules"),
     ]
-    assert series["credit_hours"] == "1.5"
+    assert (series["credit_hours"], series["credit_type"]) == ("1.5", "POST CPT")
     assert list(series["modules"][0]) == [
         *("slug", "title", "summary", "topics", "objectives", "estimated_minutes"),
         *("prerequisites", "content_advisory", "components"),

@@ -69,6 +69,8 @@ def test_import_updates_by_slug_and_reorders(document):
         (lambda d: d.pop("format"), "format"),
         (lambda d: d["series"].pop("title"), "series.title: missing"),
         (lambda d: d["series"].update(status="live"), "series.status"),
+        (lambda d: d["series"].update(credit_type=24), "series.credit_type"),
+        (lambda d: d["series"].update(credit_type="x" * 61), "series.credit_type"),
         (lambda d: d["series"]["modules"][0].update(estimated_minutes=-1), "estimated_minutes"),
         (
             lambda d: d["series"]["modules"][0]["components"][0].update(kind="game"),

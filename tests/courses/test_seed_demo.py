@@ -1,4 +1,6 @@
 import io
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -7,6 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Agency, Membership, User
+from certificates.models import Certificate, TrainingRule
 from courses.models import Assignment, Enrollment, Progress, Series
 from reminders.models import Reminder
 from toolkit.models import Resource
@@ -30,6 +33,8 @@ def _snapshot() -> dict[str, list]:
         "courses_modulecompletion",
         "courses_assignment",
         "courses_assignment_learners",
+        "certificates_certificate",
+        "certificates_trainingrule",
     ]
     with connection.cursor() as cursor:
         snapshot = {}
@@ -103,7 +108,8 @@ def test_the_demo_is_a_real_assignment_and_send_reminders_emails_the_overdue(mon
     assert Assignment.objects.filter(agency=sheriff).count() == 1
     assert Assignment.objects.get(agency=demo).recurrence_months == 12
     enrolled = Enrollment.objects.filter(user__memberships__agency__in=[demo, sheriff])
-    assert not enrolled.filter(assignment__isnull=True).exists()
+    # Every current cycle; an earlier cycle completed before the assignment existed has none.
+    assert not enrolled.filter(is_current=True, assignment__isnull=True).exists()
     # The demo learner enrolled in nothing stays so.
     assert not Enrollment.objects.filter(user__email="ethan.morales@example.com").exists()
 
@@ -113,3 +119,34 @@ def test_the_demo_is_a_real_assignment_and_send_reminders_emails_the_overdue(mon
     assert set(overdue.values_list("status", flat=True)) == {Reminder.Status.SENT}
     was_due = {to for m in mail.outbox if " was due " in m.subject for to in m.to}
     assert was_due == OVERDUE_DEMO_LEARNERS, [(m.to, m.subject) for m in mail.outbox]
+
+
+def test_seed_demo_gives_certificates_a_rule_and_a_history_across_two_cycles(monkeypatch):
+    """Every completed demo cycle has its certificate (issued by the completion itself); the
+    demo department has its rule; one learner completed an earlier cycle in the rule's
+    previous cycle and the current one since."""
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    call_command("seed_demo")
+    completed = Enrollment.objects.filter(completed_at__isnull=False)
+    assert completed.count() == Certificate.objects.count() >= 5
+    assert not completed.filter(certificate__isnull=True).exists()
+    assert set(Certificate.objects.values_list("credit_hours", "credit_type")) == {
+        (Decimal("1.50"), "POST CPT")
+    }
+    demo = Agency.objects.get(slug="demo-police-department")
+    rule = TrainingRule.objects.get(agency=demo)
+    assert (rule.credit_type, rule.hours_required, rule.cycle_months) == ("POST CPT", 24, 24)
+    assert (rule.cycle_ends_on.month, rule.cycle_ends_on.day, rule.cycle_ends_on.year % 2) == (
+        12,
+        31,
+        0,
+    )
+    earlier, current = Certificate.objects.filter(user__email="liam.walsh@example.com").order_by(
+        "completed_on"
+    )
+    assert (earlier.enrollment.cycle, current.enrollment.cycle) == (1, 2)
+    today = demo.today()
+    assert rule.cycle_on(earlier.completed_on).end < rule.cycle_on(today).start
+    assert current.completed_on in rule.cycle_on(today)
+    liam = Enrollment.objects.get(user__email="liam.walsh@example.com", is_current=True)
+    assert liam.assignment is not None and liam.due_on == today + timedelta(days=30)

@@ -165,8 +165,9 @@ def test_export_neutralises_spreadsheet_formulas(supervisor_client, agency, seri
     assert rows[1][1].startswith("'=")
 
 
-# The export: the enrolled rows, then the learners enrolled in nothing (one query each).
-DASHBOARD_QUERIES, TABLE_QUERIES, EXPORT_QUERIES = 6, 6, 8
+# The export: the enrolled rows, then the learners enrolled in nothing (one query each). The
+# dashboard: its figures, and the agency's training rules (one look-up, one aggregate a rule).
+DASHBOARD_QUERIES, TABLE_QUERIES, EXPORT_QUERIES = 7, 6, 8
 
 
 def _unenrolled_learners(agency, count: int, *, prefix: str) -> None:

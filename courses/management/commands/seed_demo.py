@@ -7,7 +7,8 @@ through the same import path authors' files take.
 import json
 import os
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
@@ -18,6 +19,11 @@ from django.utils import timezone
 
 from accounts.models import AUTHORS_GROUP, Agency, Membership, User
 from accounts.services import membership_ensure
+
+# The demo spans the apps: its rule belongs to certificates (the one import upward from courses,
+# in this command only).
+from certificates.models import TrainingRule
+from certificates.rules import training_rule_set
 from courses import services
 from courses.assignments import assignment_create
 from courses.content import series_import
@@ -45,6 +51,14 @@ DEMO_PD_LEARNERS = [
 # The demo assignment's due rule: no plan above is due later, so no demo learner's date moves.
 DEMO_DUE_IN_DAYS = 30
 DEMO_PD_REFRESHER_MONTHS = 12  # the demo department requires an annual refresher
+# The demo department's continuing-training rule: 24 hours of POST CPT per two-year cycle ending
+# 31 December of even years (California's, for example).
+DEMO_PD_RULE = ("POST CPT", Decimal(24), 24, date(2026, 12, 31))
+# A learner with a history across two cycles: an earlier cycle of the series completed this many
+# days ago (in an earlier cycle of the rule, before the transcript's default 24 months); the
+# department's annual refresher then opens the current cycle, which follows the plan above.
+HISTORY_DAYS_AGO = {"liam.walsh@example.com": 800}
+ALL = 999  # a plan's "components completed" for every one of them
 SHERIFF_LEARNERS = [
     ("casey.porter@example.com", "Casey Porter", (4, 0, 20, 15)),
     ("riley.jensen@example.com", "Riley Jensen", (2, 0, -7, 12)),
@@ -97,16 +111,38 @@ class Command(BaseCommand):
         )
         self._member(demo_pd, "supervisor@example.com", "Sam Carter", Membership.Role.SUPERVISOR)
         self._member(sheriff, "supervisor2@example.com", "Robin Diaz", Membership.Role.SUPERVISOR)
+        later = []
         for agency, learners in ((demo_pd, DEMO_PD_LEARNERS), (sheriff, SHERIFF_LEARNERS)):
             for email, name, plan in learners:
                 user, new = self._member(agency, email, name, Membership.Role.LEARNER)
-                if new and plan is not None:
+                if not new or plan is None:
+                    continue
+                if email in HISTORY_DAYS_AGO:
+                    # The earlier cycle now; the current one once the assignment reopens it.
+                    self._walk(user, series, agency, ALL, 0, None, HISTORY_DAYS_AGO[email])
+                    later.append((user, agency, plan))
+                else:
                     self._walk(user, series, agency, *plan)
         for agency, learners, months in (
             (demo_pd, DEMO_PD_LEARNERS, DEMO_PD_REFRESHER_MONTHS),
             (sheriff, SHERIFF_LEARNERS, None),
         ):
             self._assign(agency, series, [email for email, _, plan in learners if plan], months)
+        for user, agency, plan in later:
+            if Enrollment.objects.filter(
+                user=user, series=series, completed_at__isnull=True
+            ).exists():
+                self._walk(user, series, agency, *plan)
+        if not TrainingRule.objects.filter(agency=demo_pd).exists():
+            credit_type, hours, months, ends_on = DEMO_PD_RULE
+            training_rule_set(
+                by=User.objects.get(email="supervisor@example.com"),
+                agency=demo_pd,
+                credit_type=credit_type,
+                hours_required=hours,
+                cycle_months=months,
+                cycle_ends_on=ends_on,
+            )
         author, _ = self._user("author@example.com", "Alex Morgan")
         author.groups.add(Group.objects.get_or_create(name=AUTHORS_GROUP)[0])
         admin, new = self._user("admin@example.com", "Site Administrator")

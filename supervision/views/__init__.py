@@ -30,6 +30,7 @@ from courses.models import (
     QuizAttempt,
     Series,
 )
+from lms.csvstream import Echo, csv_safe
 from reminders.models import Reminder
 from supervision import selectors, services
 from supervision.forms import AssignmentChangeForm, AssignmentForm, LearnerFilterForm
@@ -94,7 +95,7 @@ def _scoped(request: SupervisorHttpRequest) -> QuerySet[Enrollment]:
 @supervisor_required
 def dashboard(request: SupervisorHttpRequest) -> HttpResponse:
     agency = request.agency
-    figures = selectors.dashboard(_scoped(request), agency=agency)
+    figures = selectors.dashboard(_scoped(request), agency=agency, supervisor=request.user)
     return render(
         request,
         "supervision/dashboard.html",
@@ -106,6 +107,7 @@ def dashboard(request: SupervisorHttpRequest) -> HttpResponse:
             "behind": figures.behind,
             "overdue_total": figures.overdue_total,
             "as_of": figures.as_of,
+            "standings": figures.standings,
         },
     )
 
@@ -303,16 +305,6 @@ def learner_detail(request: SupervisorHttpRequest, learner_id: int) -> HttpRespo
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_safe(value: str) -> str:
-    """Neutralise spreadsheet formulas in free text (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @require_GET
 @supervisor_required
 def export_csv(request: SupervisorHttpRequest) -> StreamingHttpResponse:
@@ -338,13 +330,13 @@ def export_csv(request: SupervisorHttpRequest) -> StreamingHttpResponse:
     ).values_list("full_name", "email")
     log = services.export_started(supervisor=request.user, agency=agency, filters=filters.as_dict())
     tz = selectors.agency_zone(agency)
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
 
     def stream() -> Iterator[str]:
         count = 0
         try:
             yield writer.writerow(CSV_COLUMNS)
-            agency_name = _csv_safe(agency.name)
+            agency_name = csv_safe(agency.name)
             block: list[str] = []
             for name, email, series, status, percent, due_on, done, activity in rows.iterator(
                 chunk_size=EXPORT_CHUNK
@@ -353,9 +345,9 @@ def export_csv(request: SupervisorHttpRequest) -> StreamingHttpResponse:
                     writer.writerow(
                         (
                             agency_name,
-                            _csv_safe(name or ""),
-                            _csv_safe(email),
-                            _csv_safe(series),
+                            csv_safe(name or ""),
+                            csv_safe(email),
+                            csv_safe(series),
                             status,
                             percent,
                             due_on.isoformat() if due_on else "",
@@ -376,8 +368,8 @@ def export_csv(request: SupervisorHttpRequest) -> StreamingHttpResponse:
                     writer.writerow(
                         (
                             agency_name,
-                            _csv_safe(name or ""),
-                            _csv_safe(email),
+                            csv_safe(name or ""),
+                            csv_safe(email),
                             "",
                             EnrollmentStatus.NOT_STARTED.value,
                             0,
