@@ -70,7 +70,7 @@ VIDEO_ONE = "video-understanding-csam-and-its-impacts"
 READING = "reading-language-csa-csam-and-choice-consent-control"
 RESOURCE = "resource-ncmec-support-for-csam-survivors-and-their-families"
 DEMO_PD, SHERIFF = "demo-police-department", "neighbouring-sheriffs-office"
-DEMO_PD_GRADUATE = "liam.walsh@example.com"  # Demo Police Department, series completed
+DEMO_PD_GRADUATE = "hannah.brooks@example.com"  # Demo Police Department, completed once
 
 ROLES = (
     "anonymous",

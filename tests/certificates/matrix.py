@@ -26,7 +26,7 @@ def _no_such_code(w: World) -> dict:
     return {"code": NO_SUCH_CODE}
 
 
-DEMO_PD_CERTIFICATE = _code_of("liam.walsh@example.com")
+DEMO_PD_CERTIFICATE = _code_of("hannah.brooks@example.com")  # completed once
 SHERIFF_CERTIFICATE = _code_of("casey.porter@example.com")
 
 CERTIFICATES: dict[str, list[Case]] = {
