@@ -166,7 +166,8 @@ def test_export_neutralises_spreadsheet_formulas(supervisor_client, agency, seri
 
 
 # The export: the enrolled rows, then the learners enrolled in nothing (one query each). The
-# dashboard: its figures, and the agency's training rules (one look-up, one aggregate a rule).
+# dashboard: its figures, and the agency's training rules (one look-up; with rules, the
+# supervision check, the learners and one aggregate a rule).
 DASHBOARD_QUERIES, TABLE_QUERIES, EXPORT_QUERIES = 7, 6, 8
 
 
