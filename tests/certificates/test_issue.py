@@ -15,45 +15,18 @@ from accounts.models import User
 from certificates.models import Certificate
 from certificates.services import certificate_revoke, certificates_issue
 from courses import content, services
-from courses.models import Component, Enrollment, Series
+from courses.models import Component, Enrollment
 from tests import factories
+from tests.certificates.conftest import finish
 
 pytestmark = pytest.mark.django_db
-
-
-def _finish(user, series: Series, *, now: datetime | None = None) -> Enrollment:
-    services.enrollment_create(user=user, series=series)
-    for component in (
-        Component.objects.live().filter(module__series=series).order_by("module__position")
-    ):
-        if component.kind == Component.Kind.VIDEO:
-            start = (now or timezone.now()) - timedelta(hours=1)
-            services.progress_start(user=user, component=component, now=start)
-            services.progress_record(
-                user=user,
-                component=component,
-                watched_ranges=[[0, component.duration_seconds]],
-                now=now,
-            )
-        else:
-            services.progress_record(user=user, component=component, now=now)
-    return Enrollment.objects.get(user=user, series=series)
-
-
-@pytest.fixture
-def credited(series) -> Series:
-    Series.objects.filter(pk=series.pk).update(
-        credit_hours=Decimal("1.5"), credit_type="POST CPT", provider="NCMEC"
-    )
-    series.refresh_from_db()
-    return series
 
 
 def test_completing_a_series_issues_its_certificate_in_the_same_transaction(learner, credited):
     """The certificate carries name, series, provider, date, hours and credit type."""
     User.objects.filter(pk=learner.pk).update(certificate_name="Det. Jordan A. Ellis")
     learner.refresh_from_db()
-    enrollment = _finish(learner, credited)
+    enrollment = finish(learner, credited)
     certificate = Certificate.objects.get(enrollment=enrollment)
     assert (certificate.learner_name, certificate.series_title, certificate.provider) == (
         "Det. Jordan A. Ellis",
@@ -75,14 +48,14 @@ def test_the_completion_date_is_the_agencys_date(agency, credited):
     """Completed at 03:00 UTC is the evening before in New York."""
     learner = factories.learner_of(agency)
     moment = datetime(2026, 3, 10, 3, 0, tzinfo=zoneinfo.ZoneInfo("UTC"))
-    enrollment = _finish(learner, credited, now=moment)
+    enrollment = finish(learner, credited, now=moment)
     assert enrollment.completed_at == moment
     assert Certificate.objects.get(enrollment=enrollment).completed_on.isoformat() == "2026-03-09"
 
 
 def test_one_certificate_per_completion_cycle(learner, credited):
     """Issuing again issues nothing; the database refuses a second one for the cycle."""
-    enrollment = _finish(learner, credited)
+    enrollment = finish(learner, credited)
     assert certificates_issue(enrollment_ids=[enrollment.pk]) == 0
     first = Certificate.objects.get(enrollment=enrollment)
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -99,7 +72,7 @@ def test_one_certificate_per_completion_cycle(learner, credited):
 
 
 def test_a_later_name_or_title_change_never_alters_an_issued_certificate(learner, credited):
-    enrollment = _finish(learner, credited)
+    enrollment = finish(learner, credited)
     User.objects.filter(pk=learner.pk).update(certificate_name="Someone Else")
     content.series_update(series=credited, title="A New Title", credit_hours=Decimal("9"))
     certificate = Certificate.objects.get(enrollment=enrollment)
@@ -134,7 +107,7 @@ def test_a_completion_by_recomputation_issues_the_certificate_too(
 
 def test_earlier_completions_get_their_certificates_from_the_data_migration(learner, credited):
     """Completions recorded before certificates existed are issued one, once."""
-    enrollment = _finish(learner, credited)
+    enrollment = finish(learner, credited)
     Certificate.objects.all().delete()
     migration = importlib.import_module(
         "certificates.migrations.0002_issue_for_earlier_completions"
@@ -147,7 +120,7 @@ def test_earlier_completions_get_their_certificates_from_the_data_migration(lear
 
 
 def test_staff_revoke_with_a_reason_others_cannot(learner, credited):
-    enrollment = _finish(learner, credited)
+    enrollment = finish(learner, credited)
     certificate = Certificate.objects.get(enrollment=enrollment)
     with pytest.raises(PermissionError):
         certificate_revoke(certificate=certificate, by=learner, reason="Fraud")
