@@ -20,7 +20,7 @@ from certificates.models import Certificate
 from certificates.services import certificate_revoke
 from courses.models import Series
 from tests import factories
-from tests.certificates.test_issue import _finish
+from tests.certificates.conftest import finish as _finish
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from certificates.models import Certificate, Period, TrainingRule
 from certificates.services import certificate_revoke
 from courses.models import Enrollment, Series
 from tests import factories
-from tests.certificates.test_issue import _finish
+from tests.certificates.conftest import finish as _finish
 
 pytestmark = pytest.mark.django_db
 
