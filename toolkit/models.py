@@ -22,6 +22,8 @@ class Resource(models.Model):
         OK = "ok", _("Working")
         REDIRECTED = "redirected", _("Working, redirected")
         BROKEN = "broken", _("Broken")
+        # Loopback, private, link-local (cloud metadata) and the like: never fetched.
+        INTERNAL = "internal", _("Not checked: internal address")
 
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     title = models.CharField(_("title"), max_length=255)
@@ -75,7 +77,9 @@ class Resource(models.Model):
                 name="resource_category_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(link_status__in=["unchecked", "ok", "redirected", "broken"]),
+                condition=models.Q(
+                    link_status__in=["unchecked", "ok", "redirected", "broken", "internal"]
+                ),
                 name="resource_link_status_valid",
             ),
         ]

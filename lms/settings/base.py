@@ -238,6 +238,9 @@ if not DEBUG and not LMS_SIGNING_KEY:
 LMS_CREDENTIAL_ISSUER_NAME = env.str("LMS_CREDENTIAL_ISSUER_NAME", default="Training Tracker")
 # The toolkit's daily link check waits this long to connect, and for each answer (per request).
 LMS_LINK_CHECK_TIMEOUT_SECONDS = env.float("LMS_LINK_CHECK_TIMEOUT_SECONDS", default=10.0)
+# Loopback, private, link-local and other internal addresses are never fetched. Only tests that
+# run a local HTTP server turn on loopback (never from the environment).
+LMS_LINK_CHECK_ALLOW_LOOPBACK = False
 # Supervisors (and later authors) must turn on MFA to reach their pages; off in the embedded demo.
 LMS_REQUIRE_MFA = env.bool("LMS_REQUIRE_MFA", default=not DEBUG)
 

@@ -459,13 +459,35 @@ def test_broken_links_come_first_with_their_details(author_client, checked_broke
 
 
 def test_every_resource_has_its_link_status_badge(author_client):
-    colours = {"unchecked": "secondary", "ok": "success", "redirected": "info", "broken": "danger"}
+    colours = {
+        "unchecked": "secondary",
+        "ok": "success",
+        "redirected": "info",
+        "broken": "danger",
+        "internal": "warning",
+    }
     resources = {status: factories.ResourceFactory(link_status=status) for status in Status}
     body = author_client.get(TOOLKIT).content.decode()
     for status, resource in resources.items():
         row = body[body.index(f'id="resource-{resource.pk}"') :]
         row = row[: row.index("</tr>")]
         assert f'<span class="badge text-bg-{colours[status]}">{status.label}</span>' in row
+
+
+def test_internal_link_shows_authors_why_it_was_not_checked(author_client):
+    """An internal address reads "Not checked: internal address" with the reason and advice."""
+    resource = factories.ResourceFactory(
+        link_status=Status.INTERNAL,
+        link_error="Not checked: intranet.example is an internal address (10.0.0.1)",
+        link_checked_at=timezone.now(),
+    )
+    body = author_client.get(TOOLKIT).content.decode()
+    row = body[body.index(f'id="resource-{resource.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "Not checked: internal address" in row
+    assert "intranet.example is an internal address (10.0.0.1)" in row
+    assert "private or internal network" in row
+    assert "No broken links" in body
 
 
 def test_no_broken_links_says_so(author_client):

@@ -39,6 +39,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(301, body=False, location="/ok")
         elif self.path == "/moved-away":
             self._send(302, body=False, location="/missing")
+        elif self.path == "/to-internal":
+            self._send(302, body=False, location="http://10.0.0.1/intranet")
+        elif self.path == "/to-metadata":
+            self._send(301, body=False, location="http://169.254.169.254/latest/meta-data/")
         elif self.path == "/missing":
             self._send(404, body=body)
         elif self.path == "/error":
@@ -88,11 +92,16 @@ class LocalSite:
 
 @pytest.fixture(autouse=True)
 def _no_proxy(monkeypatch: pytest.MonkeyPatch, settings) -> None:
-    """Requests go straight to the local server, whatever proxy the machine has; short waits."""
+    """Requests go straight to the local server, whatever proxy the machine has; short waits.
+
+    Loopback is allowed so the local server can answer; the tests of the address check turn it
+    off again.
+    """
     for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.upper(), raising=False)
     settings.LMS_LINK_CHECK_TIMEOUT_SECONDS = TIMEOUT
+    settings.LMS_LINK_CHECK_ALLOW_LOOPBACK = True
 
 
 @pytest.fixture
@@ -190,6 +199,173 @@ def test_only_http_links_are_fetched(url: str):
     """Other schemes are broken links, never opened."""
     result = linkcheck.check_url(url, timeout=TIMEOUT)
     assert (result.status, result.error) == (Status.BROKEN, "Not an http or https URL")
+
+
+# --- internal addresses -------------------------------------------------------------------------
+
+INTERNAL_ADDRESSES = [
+    "169.254.169.254",  # cloud metadata service (link-local)
+    "169.254.0.1",
+    "10.0.0.1",
+    "172.16.0.1",
+    "192.168.1.1",
+    "100.64.0.1",  # carrier-grade NAT
+    "127.0.0.1",
+    "127.8.9.10",
+    "0.0.0.0",  # noqa: S104 -- unspecified; a value here, never bound
+    "224.0.0.1",  # multicast
+    "240.0.0.1",  # reserved
+    "255.255.255.255",
+    "::1",
+    "::",
+    "fe80::1",
+    "fe80::1%eth0",
+    "fc00::1",
+    "fd12:3456::1",
+    "ff02::1",
+    "::ffff:127.0.0.1",
+    "::ffff:169.254.169.254",
+    "::ffff:10.0.0.1",
+    "::ffff:100.64.0.1",
+]
+
+
+@pytest.mark.parametrize("address", INTERNAL_ADDRESSES)
+def test_address_check_refuses_internal_addresses(address: str):
+    """Loopback, private, link-local, metadata, CGNAT, multicast, reserved, mapped: refused."""
+    assert not linkcheck.is_public_address(address)
+
+
+@pytest.mark.parametrize("address", ["93.184.216.34", "8.8.8.8", "2606:4700::1111"])
+def test_address_check_accepts_public_addresses(address: str):
+    """Public IPv4 and IPv6 addresses may be fetched (checked as values, never connected to)."""
+    assert linkcheck.is_public_address(address)
+
+
+@pytest.mark.parametrize(
+    ("address", "allowed"),
+    [("127.0.0.1", True), ("::1", True), ("::ffff:127.0.0.1", True), ("10.0.0.1", False),
+     ("169.254.169.254", False), ("fe80::1", False)],
+)  # fmt: skip
+def test_allowing_loopback_admits_loopback_alone(address: str, allowed: bool):
+    """The tests' loopback switch opens loopback, and nothing else internal."""
+    assert linkcheck.is_public_address(address, allow_loopback=True) is allowed
+
+
+def _resolving_to(monkeypatch: pytest.MonkeyPatch, *addresses: str) -> list[str]:
+    """Stubs DNS with these answers, and refuses any connection attempt (noting it)."""
+    connects: list[str] = []
+
+    def getaddrinfo(host: str, port: int, *args: object, **kwargs: object) -> list[object]:
+        return [
+            (
+                socket.AF_INET6 if ":" in address else socket.AF_INET,
+                socket.SOCK_STREAM,
+                6,
+                "",
+                (address, port, 0, 0) if ":" in address else (address, port),
+            )
+            for address in addresses
+        ]
+
+    def connect(self: socket.socket, address: object) -> None:
+        connects.append(str(address))
+        raise ConnectionRefusedError("no connection in tests")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    return connects
+
+
+def test_name_with_one_private_address_among_public_ones_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Every address a name resolves to must be public; nothing is connected to otherwise."""
+    connects = _resolving_to(monkeypatch, "93.184.216.34", "192.168.1.1")
+    result = linkcheck.check_url("https://publisher.example/fact-sheet.pdf", timeout=TIMEOUT)
+    assert result == LinkResult(
+        Status.INTERNAL,
+        None,
+        "",
+        "Not checked: publisher.example is an internal address (192.168.1.1)",
+    )
+    assert connects == []
+
+
+def test_name_resolving_to_the_metadata_service_is_refused(monkeypatch: pytest.MonkeyPatch):
+    """Even with loopback allowed, a name pointing at 169.254.169.254 is not fetched."""
+    connects = _resolving_to(monkeypatch, "169.254.169.254")
+    result = linkcheck.check_url("http://metadata.example/latest/meta-data/", timeout=TIMEOUT)
+    assert result.status == Status.INTERNAL and connects == []
+
+
+def test_name_with_public_addresses_is_connected_to_the_vetted_address(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """The socket goes to the address that was checked, not to a second lookup's answer."""
+    connects = _resolving_to(monkeypatch, "93.184.216.34")
+    result = linkcheck.check_url("http://publisher.example/fact-sheet.pdf", timeout=TIMEOUT)
+    assert (result.status, result.error) == (Status.BROKEN, "Connection refused")
+    assert connects == ["('93.184.216.34', 80)"]
+
+
+def test_loopback_url_is_refused_unfetched_when_loopback_is_not_allowed(site: LocalSite, settings):
+    """The production setting: the local server's URL is internal and gets no request."""
+    settings.LMS_LINK_CHECK_ALLOW_LOOPBACK = False
+    result = linkcheck.check_url(site.url("/ok"), timeout=TIMEOUT)
+    assert (result.status, result.http_status) == (Status.INTERNAL, None)
+    assert result.error == "Not checked: 127.0.0.1 is an internal address (127.0.0.1)"
+    assert site.seen == []
+
+
+@pytest.mark.parametrize(
+    ("path", "address"), [("/to-internal", "10.0.0.1"), ("/to-metadata", "169.254.169.254")]
+)
+def test_redirect_to_an_internal_address_is_refused_at_the_redirect(
+    site: LocalSite, monkeypatch: pytest.MonkeyPatch, path: str, address: str
+):
+    """A public (here: allowed loopback) page redirecting inward: INTERNAL, no connection made."""
+    real_connect = socket.socket.connect
+    connects: list[object] = []
+
+    def connect(self: socket.socket, target: object) -> None:
+        connects.append(target)
+        real_connect(self, target)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    result = linkcheck.check_url(site.url(path), timeout=TIMEOUT)
+    assert result.status == Status.INTERNAL
+    assert result.error == f"Not checked: {address} is an internal address ({address})"
+    assert site.methods(path) == ["HEAD"]
+    assert [target[0] for target in connects] == ["127.0.0.1"]  # type: ignore[index]
+
+
+def test_proxy_from_the_environment_is_not_used(site: LocalSite, monkeypatch: pytest.MonkeyPatch):
+    """A proxy would reach the host past the address check: the checker connects itself."""
+    monkeypatch.setenv("http_proxy", "http://10.0.0.1:3128")
+    result = linkcheck.check_url(site.url("/ok"), timeout=TIMEOUT)
+    assert result.status == Status.OK and site.methods("/ok") == ["HEAD"]
+
+
+def test_check_of_an_internal_link_is_stored_for_authors(db, site: LocalSite, settings):
+    """The service stores INTERNAL with its reason; not a broken link, and nothing fetched."""
+    settings.LMS_LINK_CHECK_ALLOW_LOOPBACK = False
+    resource = factories.ResourceFactory(url=site.url("/ok"))
+    services.resource_link_check(resource_id=resource.pk)
+    resource.refresh_from_db()
+    assert (resource.link_status, resource.link_http_status) == (Status.INTERNAL, None)
+    assert resource.get_link_status_display() == "Not checked: internal address"
+    assert resource.link_error.startswith("Not checked: 127.0.0.1 is an internal address")
+    assert resource.link_checked_at is not None
+    assert list(selectors.broken_links()) == []
+    assert site.seen == []
+
+
+def test_loopback_is_not_allowed_by_default_settings():
+    """Base settings never fetch loopback; only tests that run a local server switch it on."""
+    from lms.settings import base
+
+    assert base.LMS_LINK_CHECK_ALLOW_LOOPBACK is False
 
 
 # --- the service --------------------------------------------------------------------------------
