@@ -33,6 +33,7 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # Not public, yet neither is_private nor is_reserved says so on every Python we support.
 _NOT_PUBLIC_NETWORKS = (ipaddress.ip_network("100.64.0.0/10"),)  # carrier-grade NAT (RFC 6598)
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
 class InternalAddressError(OSError):
@@ -48,13 +49,18 @@ def is_public_address(address: str | IPAddress, *, allow_loopback: bool = False)
 
     Refuses loopback, private (RFC 1918, fc00::/7), link-local (169.254/16 with the metadata
     service, fe80::/10), unspecified, multicast, reserved and carrier-grade NAT addresses, and
-    IPv4-mapped IPv6 forms of them. ``allow_loopback`` admits loopback alone (for tests).
+    IPv6 forms of them (IPv4-mapped, 6to4, Teredo, NAT64). ``allow_loopback`` admits loopback
+    alone (for tests).
     """
     if isinstance(address, str):
         # An IPv6 link-local answer can carry a zone ("fe80::1%eth0").
         address = ipaddress.ip_address(address.partition("%")[0])
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None and not is_public_address(embedded):
+            return False
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
     if allow_loopback and address.is_loopback:
         return True
     return not (
@@ -67,6 +73,17 @@ def is_public_address(address: str | IPAddress, *, allow_loopback: bool = False)
         or any(address in network for network in _NOT_PUBLIC_NETWORKS)
         or not address.is_global
     )
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address that 6to4, Teredo or NAT64 (64:ff9b::/96) would carry this one to."""
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
 
 
 def _connect_public(

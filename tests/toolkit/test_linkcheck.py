@@ -227,6 +227,8 @@ INTERNAL_ADDRESSES = [
     "::ffff:169.254.169.254",
     "::ffff:10.0.0.1",
     "::ffff:100.64.0.1",
+    "2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254
+    "64:ff9b::a00:1",  # NAT64 of 10.0.0.1
 ]
 
 
@@ -236,7 +238,9 @@ def test_address_check_refuses_internal_addresses(address: str):
     assert not linkcheck.is_public_address(address)
 
 
-@pytest.mark.parametrize("address", ["93.184.216.34", "8.8.8.8", "2606:4700::1111"])
+@pytest.mark.parametrize(
+    "address", ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "::ffff:93.184.216.34"]
+)
 def test_address_check_accepts_public_addresses(address: str):
     """Public IPv4 and IPv6 addresses may be fetched (checked as values, never connected to)."""
     assert linkcheck.is_public_address(address)
