@@ -237,6 +237,7 @@ def heartbeat_learner(*, now: datetime) -> tuple[User, Component]:
     video.duration_seconds = 10**6
     video.save(update_fields=["duration_seconds"])
     services.enrollment_create(user=user, series=video.module.series)
+    services.advisory_acknowledge(user=user, module=video.module)
     services.progress_start(user=user, component=video, now=now - timedelta(days=30))
     Enrollment.objects.filter(user=user).update(started_at=now)
     return user, video

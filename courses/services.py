@@ -81,12 +81,21 @@ def advisory_acknowledge(*, user: User, module: Module) -> AdvisoryAcknowledgeme
     return ack
 
 
+def advisory_cleared(*, user: User, module: Module) -> bool:
+    """True when the module has no content advisory or the learner has acknowledged it."""
+    if not module.content_advisory:
+        return True
+    return AdvisoryAcknowledgement.objects.filter(user=user, module=module).exists()
+
+
 def progress_for_update(*, user: User, component: Component, now: datetime) -> Progress:
     """The learner's progress row for the component in their latest cycle, locked.
 
     Locks are always taken progress row first, then (to refresh the summary) the enrollment
     row, so concurrent requests queue instead of deadlocking. The row is created once, when the
-    learner first opens a component of an unlocked module.
+    learner first opens a component of an unlocked module whose content advisory (if it has
+    one) they have acknowledged. Guarding the creation is enough: no row, no progress, so the
+    heartbeat on an existing row pays nothing for the advisory.
     """
     series_id = component.module.series_id
     latest = (
@@ -108,6 +117,11 @@ def progress_for_update(*, user: User, component: Component, now: datetime) -> P
         raise ProgressRefused("Enrol in this series to record your progress.")
     if not module_unlocked(enrollment=enrollment, module=component.module):
         raise ProgressRefused("Complete the modules this one builds on first.")
+    if not advisory_cleared(user=user, module=component.module):
+        raise ProgressRefused(
+            "This module begins with a content advisory. Please read it on the module's page "
+            "before you start."
+        )
     # ON CONFLICT DO NOTHING: a concurrent first request may insert the same row; both go on.
     Progress.objects.bulk_create(
         [Progress(enrollment=enrollment, component=component, clock_at=now, started_at=now)],

@@ -1,4 +1,4 @@
-import json
+import math
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -20,6 +20,7 @@ from courses import quiz_views, quizzes, selectors, services
 from courses.media import video_response
 from courses.models import Component, Series
 from courses.selectors import ModuleState, Outline
+from lms.jsonbody import JsonBodyRefused, parse_json_body
 
 
 def _get_series_for_user(request: AuthenticatedHttpRequest, series_slug: str) -> Series:
@@ -320,9 +321,9 @@ def survey_submit(
 def _parse_progress_payload(request: AuthenticatedHttpRequest) -> tuple[list, float | None]:
     if request.content_type == "application/json":
         try:
-            payload = json.loads(request.body or b"{}")
-        except ValueError as exc:
-            raise ValueError("The progress report is not valid JSON.") from exc
+            payload = parse_json_body(request, empty={})
+        except JsonBodyRefused as exc:
+            raise ValueError(str(exc)) from exc
     else:
         payload = request.POST.dict()
     if not isinstance(payload, dict):
@@ -345,8 +346,10 @@ def _parse_progress_payload(request: AuthenticatedHttpRequest) -> tuple[list, fl
     if position is not None:
         try:
             position = float(position)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise ValueError("“position” must be a number of seconds.") from exc
+        if not math.isfinite(position):
+            raise ValueError("“position” must be a number of seconds.")
     return clean, position
 
 

@@ -205,6 +205,8 @@ LMS_VIDEO_MAX_PLAYBACK_RATE = (
     2.0  # the most seconds of video a learner can watch per wall-clock second
 )
 LMS_VIDEO_REPORT_SLACK_SECONDS = 10  # allowance for network delay and the first report
+# The largest video an author may upload (bytes); checked by the studio's form.
+LMS_VIDEO_MAX_BYTES = env.int("LMS_VIDEO_MAX_BYTES", default=500 * 1024 * 1024)
 LMS_WELLNESS_RESOURCE_SLUG = "ncmec-coping-with-csam-exposure"
 # Reminders: the steps are settings, not literals spread through the code.
 LMS_REMINDER_DUE_SOON_DAYS = (7, 1)  # days before the due date

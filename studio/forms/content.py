@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import cast
 
 from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from courses.media import VIDEO_TYPES
+from courses.media import VIDEO_TYPES, video_signature_matches
 from courses.models import Component, Module, Series
 from toolkit.models import Resource
 
@@ -157,8 +160,25 @@ class ComponentForm(forms.ModelForm):
     def clean_video_file(self):
         upload = self.cleaned_data.get("video_file")
         name = getattr(upload, "name", "") or ""
-        if upload and not name.lower().endswith(tuple(VIDEO_TYPES)):
+        if not isinstance(upload, UploadedFile):
+            return upload  # nothing new uploaded: the stored file stays
+        suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if suffix not in VIDEO_TYPES:
             raise forms.ValidationError(_("Upload the video as a WebM or MP4 file."))
+        limit = settings.LMS_VIDEO_MAX_BYTES
+        if (upload.size or 0) > limit:
+            raise forms.ValidationError(
+                _("The video is larger than %(limit)s: upload a smaller file."),
+                params={"limit": filesizeformat(limit)},
+            )
+        if not video_signature_matches(upload, suffix):
+            raise forms.ValidationError(
+                _(
+                    "This file is not video in the %(type)s format, whatever its name: upload a "
+                    "WebM or MP4 file."
+                ),
+                params={"type": {".mp4": "MP4", ".webm": "WebM"}[suffix]},
+            )
         return upload
 
     def _post_clean(self) -> None:

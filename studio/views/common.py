@@ -3,7 +3,6 @@ order."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import wraps
 
@@ -17,6 +16,7 @@ from accounts.access import mfa_setup_redirect
 from accounts.http import AuthenticatedHttpRequest
 from courses import content
 from courses.models import Component, Module, Series
+from lms.jsonbody import JsonBodyRefused, parse_json_body
 
 
 def author_required(view: Callable) -> Callable:
@@ -57,19 +57,29 @@ def wants_json(request: HttpRequest) -> bool:
     return request.content_type == "application/json" or "HX-Request" in request.headers
 
 
+# Primary keys are positive 64-bit integers; anything else cannot name a row.
+MAX_ID = 2**63 - 1
+
+
 def ordered_ids(request: HttpRequest) -> list[int]:
     """The order a drag and drop sends: JSON ``{"order": [ids]}`` or form fields ``order``."""
     if request.content_type == "application/json":
         try:
-            values = json.loads(request.body or b"{}").get("order", [])
-        except (ValueError, AttributeError) as exc:
-            raise content.ContentRefused("The order could not be read.") from exc
+            payload = parse_json_body(request, empty={})
+        except JsonBodyRefused as exc:
+            raise content.ContentRefused(f"The order could not be read: {exc}") from exc
+        values = payload.get("order", []) if isinstance(payload, dict) else None
     else:
         values = request.POST.getlist("order")
+    if not isinstance(values, list):
+        raise content.ContentRefused("The order could not be read.")
     try:
-        return [int(v) for v in values]
+        ids = [int(v) for v in values if not isinstance(v, bool | float)]
     except (TypeError, ValueError) as exc:
         raise content.ContentRefused("The order could not be read.") from exc
+    if len(ids) != len(values) or not all(0 < pk <= MAX_ID for pk in ids):
+        raise content.ContentRefused("The order could not be read.")
+    return ids
 
 
 def reordered(request: HttpRequest, action: Callable[[list[int]], None], back: str) -> HttpResponse:

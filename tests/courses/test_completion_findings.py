@@ -36,6 +36,8 @@ def seed(django_capture_on_commit_callbacks) -> Series:
 
 
 def _complete(user, component: Component) -> None:
+    if component.module.content_advisory:
+        services.advisory_acknowledge(user=user, module=component.module)
     if component.kind == Component.Kind.VIDEO:
         start = timezone.now() - timedelta(seconds=component.duration_seconds or 0)
         services.progress_start(user=user, component=component, now=start)

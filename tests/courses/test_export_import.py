@@ -205,6 +205,7 @@ def test_reimport_that_moves_a_component_and_renames_a_module_keeps_rows_and_pro
     """Same primary keys after the update, so the learner's completion still counts."""
     reading = Component.objects.get(slug="reading-language-csa-csam-and-choice-consent-control")
     services.enrollment_create(user=learner, series=seed)
+    services.advisory_acknowledge(user=learner, module=reading.module)
     services.progress_start(user=learner, component=reading)
     services.progress_record(user=learner, component=reading)
     modules = dict(Module.objects.values_list("slug", "pk"))

@@ -240,12 +240,18 @@ class Command(BaseCommand):
         if component.kind == Component.Kind.VIDEO:
             self._watch(user, component, component.duration_seconds or 0, moment)
         else:
-            services.progress_start(user=user, component=component, now=moment)
+            self._open(user, component, moment)
             services.progress_record(user=user, component=component, now=moment)
+
+    def _open(self, user: User, component: Component, moment: datetime) -> None:
+        """Open the component as the pages do: its module's content advisory read first."""
+        if component.module.content_advisory:
+            services.advisory_acknowledge(user=user, module=component.module)
+        services.progress_start(user=user, component=component, now=moment)
 
     def _watch(self, user: User, component: Component, seconds: int, moment: datetime) -> None:
         """Open the video at ``moment`` and play its first ``seconds`` in real time."""
-        services.progress_start(user=user, component=component, now=moment)
+        self._open(user, component, moment)
         services.progress_record(
             user=user,
             component=component,
