@@ -1,6 +1,6 @@
 r"""Recording progress against a trivial signed-in view, same process, same data, one run.
 
-Target (DESIGN.md): a video heartbeat POST within 1.5x of a trivial signed-in Django view.
+Target (README, Benchmarks): a video heartbeat POST within 1.5x of a trivial signed-in Django view.
 Both go through the full middleware stack (sessions, auth, CSRF, messages) via Django's test
 client, on whatever DATABASE_URL names (use PostgreSQL for figures worth quoting):
 

@@ -1,6 +1,6 @@
 r"""Recomputing every open enrollment after a content change: set-based, in batches.
 
-Target (DESIGN.md): 100,000 open enrollments recomputed in under 30 s. On the "Scale Test
+Target (README, Benchmarks): 100,000 open enrollments recomputed in under 30 s. On the "Scale Test
 Agency" that ``seed_scale`` builds (N learners, about 4 in 5 of them with an open enrollment),
 an author adds a required component to the series through ``courses.content`` (the
 recomputation runs after commit, in-process as the embedded default does), then removes it again;

@@ -42,7 +42,7 @@ def issuer_id() -> str:
 
 def verification_url(certificate: Certificate) -> str:
     """The public verification page, also the credential's ``id``. A literal, not a reverse():
-    it is an outside contract (DESIGN.md), printed on PDFs and signed into credentials, that
+    it is an outside contract (README), printed on PDFs and signed into credentials, that
     must not move when routes are reorganised."""
     return f"{_base_url()}/certificates/verify/{certificate.code}/"
 

@@ -311,7 +311,7 @@ def export_csv(request: SupervisorHttpRequest) -> StreamingHttpResponse:
     """Every row of the current filters, streamed: memory stays flat however many learners.
 
     One row per learner and series enrolled; then each learner of the agency enrolled in
-    nothing, once, with an empty series and status not_started (DESIGN.md), by name.
+    nothing, once, with an empty series and status not_started (README), by name.
     """
     agency = request.agency
     filters = _filter_form(request).filters()

@@ -214,7 +214,7 @@ def test_other_agency_supervisor_sees_none_of_demo_pd_learners(
     _download, lines = _download_csv(page)
     assert lines[0] == CSV_HEADER
     records = list(csv.DictReader(io.StringIO("\n".join(lines))))
-    # One row per enrolled learner, then the learner enrolled in nothing, once (DESIGN.md).
+    # One row per enrolled learner, then the learner enrolled in nothing, once (README).
     unenrolled = [name for _email, name, plan in SHERIFF_LEARNERS if plan is None]
     assert len(records) == len(enrolled) + len(unenrolled)
     assert [(r["learner_name"], r["series"], r["status"]) for r in records[len(enrolled) :]] == [
