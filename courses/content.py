@@ -54,6 +54,7 @@ from toolkit.models import Resource
 from toolkit.services import resource_create
 
 ARCHIVED_POSITION = 1_000_000
+PARKING_OFFSET = ARCHIVED_POSITION * 2  # added to positions while renumbering
 ANSWERED = "Learners have answered this question; edit its wording instead of removing it."
 QUESTION_KINDS: dict[str, tuple[str, ...]] = {
     Component.Kind.QUIZ: tuple(Question.QUIZ_KINDS),
@@ -161,7 +162,7 @@ def next_position(queryset: QuerySet) -> int:
 
 def _park(model: type[Model], ids: Sequence[int]) -> None:
     """Move rows out of the live order so they can be renumbered (positions are unique)."""
-    model._default_manager.filter(pk__in=ids).update(position=F("position") + ARCHIVED_POSITION * 2)
+    model._default_manager.filter(pk__in=ids).update(position=F("position") + PARKING_OFFSET)
 
 
 def renumber(rows: Sequence[Any], ordered_ids: Sequence[int]) -> None:
@@ -782,8 +783,8 @@ def _park_for_file(existing: dict[str, Any], wanted: list[str]) -> None:
     ]
     if any(positions.get(row.slug) != row.position for row in rows):
         _park(type(rows[0]), [row.pk for row in rows])
-        for row in rows:
-            row.refresh_from_db(fields=["position"])
+        for row in rows:  # as the UPDATE left them, without reading each row back
+            row.position += PARKING_OFFSET
 
 
 def _video_name(name: str) -> str:
