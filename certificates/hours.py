@@ -8,14 +8,12 @@ same guard as ``supervision.selectors.enrollments_for_supervisor``.
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db.models import (
     Count,
     DecimalField,
@@ -32,7 +30,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Agency, Membership, User
-from accounts.selectors import learner_here, supervision_of
+from accounts.selectors import learner_here, learner_zones, supervision_of
 from certificates.models import Certificate, Period, TrainingRule
 from courses.assignments import add_months
 from courses.models import Series
@@ -76,15 +74,9 @@ def period_from(params: Mapping[str, Any], *, today: date) -> Period:
 
 
 def learner_today(user: User) -> date:
-    """The learner's date now, in the time zone of the first agency they learn in (the zone
-    their certificates' dates were written in), else the site's."""
-    name = (
-        Membership.objects.filter(user=user, role=Membership.Role.LEARNER)
-        .order_by("agency__name")
-        .values_list("agency__timezone", flat=True)
-        .first()
-    )
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(name or settings.TIME_ZONE))
+    """The learner's date now, in their time zone as a learner (the zone their certificates'
+    dates were written in)."""
+    return timezone.localdate(timezone=learner_zones([user.pk])[user.pk])
 
 
 @dataclass

@@ -3,30 +3,17 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership, User
+from accounts.models import User
+from accounts.selectors import learner_zones
 from certificates import tasks
 from certificates.models import Certificate
 from courses.models import Enrollment
-
-
-def _zones(user_ids: Sequence[int]) -> dict[int, zoneinfo.ZoneInfo]:
-    """Each learner's agency time zone (the first agency they learn in), for completion dates."""
-    zones: dict[int, zoneinfo.ZoneInfo] = {}
-    for user_id, name in (
-        Membership.objects.filter(user_id__in=user_ids, role=Membership.Role.LEARNER)
-        .order_by("user_id", "agency__name")
-        .values_list("user_id", "agency__timezone")
-    ):
-        zones.setdefault(user_id, zoneinfo.ZoneInfo(name))
-    return zones
 
 
 def certificates_issue(*, enrollment_ids: Sequence[int], now: datetime | None = None) -> int:
@@ -46,8 +33,7 @@ def certificates_issue(*, enrollment_ids: Sequence[int], now: datetime | None = 
     )
     if not enrollments:
         return 0
-    zones = _zones([e.user_id for e in enrollments])
-    default = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    zones = learner_zones(e.user_id for e in enrollments)
     created = Certificate.objects.bulk_create(
         [
             Certificate(
@@ -58,7 +44,7 @@ def certificates_issue(*, enrollment_ids: Sequence[int], now: datetime | None = 
                 series_title=enrollment.series.title,
                 provider=enrollment.series.provider,
                 completed_on=enrollment.completed_at.astimezone(  # type: ignore[union-attr]
-                    zones.get(enrollment.user_id, default)
+                    zones[enrollment.user_id]
                 ).date(),
                 credit_hours=enrollment.series.credit_hours,
                 credit_type=enrollment.series.credit_type,
