@@ -392,6 +392,49 @@ def assignments_apply_to_new_learner(*, user: User, agency: Agency) -> Assignmen
     return outcome
 
 
+@dataclass(frozen=True)
+class Release:
+    """What ending a learner's place in an agency did to its assignments, counted."""
+
+    open_released: int = 0  # unfinished enrollments no longer required (due date dropped)
+    completed_released: int = 0  # completions kept, no refresher from the agency any more
+    chosen_removed: int = 0  # assignments that named the learner and no longer do
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "enrollments_open_released": self.open_released,
+            "enrollments_completed_released": self.completed_released,
+            "assignments_unnamed": self.chosen_removed,
+        }
+
+
+@transaction.atomic
+def assignments_release_learner(*, user: User, agency: Agency) -> dict[str, int]:
+    """End the agency's assignments for a learner who left it (called by the membership
+    service, ``accounts.services.membership_remove``, through ``settings.LMS_MEMBER_LEFT``).
+
+    The learner's current enrollments held by the agency's assignments are let go: an
+    unfinished one stays open, with its progress, but is no longer due (the due date came from
+    the agency), and a completed one keeps its completion and certificate but no refresher
+    opens from the agency's recurrence. Assignments that chose the learner by name no longer
+    name them. Earlier cycles stay linked to the assignment they were done under (history).
+    Nothing else of the learner's records changes; a learner who joins again receives the
+    agency's live whole-agency assignments as any newcomer does. The agency's dashboard
+    figures are forgotten on commit. Returns the counts, for the audit record.
+    """
+    held = Enrollment.objects.filter(user=user, is_current=True, assignment__agency=agency)
+    open_released = held.filter(completed_at__isnull=True).update(assignment=None, due_on=None)
+    completed_released = held.filter(completed_at__isnull=False).update(assignment=None)
+    through = Assignment.learners.through
+    chosen_removed, _ = through.objects.filter(user=user, assignment__agency=agency).delete()
+    dashboard_forget_on_commit(agency)
+    return Release(
+        open_released=open_released,
+        completed_released=completed_released,
+        chosen_removed=chosen_removed,
+    ).as_dict()
+
+
 def add_months(day: date, months: int) -> date:
     """The same day ``months`` later; the month's last day when it is shorter (31 Jan + 1)."""
     index = day.month - 1 + months
@@ -447,6 +490,7 @@ def refreshers_open(*, agency: Agency, today: date) -> int:
             learner_here(agency),
             is_current=True,
             completed_at__isnull=False,
+            assignment__agency=agency,  # each agency opens its own assignments' refreshers
             assignment__recurrence_months__isnull=False,
             assignment__cancelled_at__isnull=True,
         )
