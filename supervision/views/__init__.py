@@ -572,6 +572,7 @@ def assignment_new(request: SupervisorHttpRequest) -> HttpResponse:
                 due_on=data["due_on"],
                 due_in_days=data["due_in_days"],
                 recurrence_months=data["recurrence_months"],
+                request=request,
             )
         except AssignmentRefused as refusal:
             form.add_error(None, str(refusal))
@@ -605,6 +606,7 @@ def assignment_edit(request: SupervisorHttpRequest, assignment_id: int) -> HttpR
                 due_on=data["due_on"],
                 due_in_days=data["due_in_days"],
                 recurrence_months=data["recurrence_months"],
+                request=request,
             )
         except AssignmentRefused as refusal:
             form.add_error(None, str(refusal))
@@ -639,7 +641,7 @@ def assignment_cancel_view(request: SupervisorHttpRequest, assignment_id: int) -
         messages.info(request, "This assignment was already cancelled.")
         return redirect(_assignments_url(agency))
     if request.method == "POST":
-        assignment_cancel(by=request.user, assignment=assignment)
+        assignment_cancel(by=request.user, assignment=assignment, request=request)
         messages.success(
             request,
             f"“{assignment.series.title}” cancelled: no more reminders or refreshers from it, "
