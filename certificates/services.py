@@ -103,3 +103,20 @@ def certificate_revoke(
         pk = certificate.pk
         transaction.on_commit(lambda: tasks.certificate_pdf_rebuild.delay(pk), robust=True)
     return certificate
+
+
+def certificate_opened(
+    *, certificate: Certificate, viewer: User, page: str, request: HttpRequest | None = None
+) -> None:
+    """Audit someone other than its learner (a supervisor of the learner's agency, staff)
+    opening a certificate's PDF or credential (``record.viewed``); the learner's own
+    downloads are not recorded."""
+    if certificate.user_id == viewer.pk:
+        return
+    audit_record(
+        action="record.viewed",
+        actor=viewer,
+        target=certificate,
+        request=request,
+        details={"page": page, "code": certificate.code, "learner_id": certificate.user_id},
+    )

@@ -345,3 +345,22 @@ def test_non_staff_cannot_reach_the_admin_actions(client, learner, settings):
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
     learner.refresh_from_db()
     assert learner.is_active
+
+
+def test_a_learner_made_supervisor_is_let_go_by_the_agencys_assignments_and_back(
+    staff, agency, learner, series
+):
+    from accounts.services import MembershipRefused, membership_role_set
+
+    _overdue_assignment(agency, learner, series)
+    membership = Membership.objects.get(user=learner)
+    with pytest.raises(MembershipRefused):
+        membership_role_set(membership=membership, role="supervisor", by=learner)
+    membership_role_set(membership=membership, role="supervisor", by=staff)
+    enrollment = Enrollment.objects.get(user=learner)
+    assert enrollment.assignment_id is None and enrollment.due_on is None
+    event = AuditEvent.objects.get(action="membership.role_changed")
+    assert event.details["enrollments_open_released"] == 1
+    membership_role_set(membership=membership, role="learner", by=staff)
+    assert Enrollment.objects.get(user=learner).assignment_id is not None  # joined again
+    assert AuditEvent.objects.filter(action="membership.role_changed").count() == 2

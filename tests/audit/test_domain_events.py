@@ -289,3 +289,23 @@ def test_an_import_that_publishes_is_recorded(tmp_path, series):
     call_command("import_series", str(path), stdout=io.StringIO())  # unchanged: nothing more
     assert AuditEvent.objects.filter(action__startswith="content.").count() == 1
     assert chain_check().intact
+
+
+def test_a_supervisor_opening_a_learners_certificate_is_recorded_the_learners_own_is_not(
+    supervisor_client, supervisor, learner, series
+):
+    finish(learner, series)
+    certificate = Certificate.objects.get()
+    own = Client()
+    own.force_login(learner)
+    assert own.get(f"/certificates/{certificate.code}.pdf").status_code == 200
+    assert own.get(f"/certificates/{certificate.code}/credential.jwt").status_code == 200
+    assert not AuditEvent.objects.filter(action="record.viewed").exists()
+    for path in (f"{certificate.code}.pdf", f"{certificate.code}/credential.jwt"):
+        assert supervisor_client.get(f"/certificates/{path}").status_code == 200
+    pages = AuditEvent.objects.filter(action="record.viewed", actor_id=supervisor.pk)
+    assert sorted(pages.values_list("details__page", flat=True)) == [
+        "certificate.pdf",
+        "credential.jwt",
+    ]
+    assert {e.target_id for e in pages} == {str(certificate.pk)}
