@@ -248,6 +248,7 @@ def _build_world() -> World:
             "sheriff": SHERIFF,
             "demo_pd_learner": learner.pk,
             "sheriff_learner": users["learner_other_agency"].pk,
+            "demo_pd_supervisor": users["supervisor"].pk,
             "no_such_learner": User.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1000,
             "confirm_key": EmailConfirmationHMAC(
                 EmailAddress.objects.get(user=learner, email=learner.email)
@@ -532,6 +533,39 @@ MATRIX: dict[str, list[Case]] = {
         ),
         _learner_pages(
             "no_such_learner", supervisor=404, supervisor_other_agency=404, method="post"
+        ),
+    ],
+    # Removing a learner from the agency: the confirmation page (GET) and the removal (POST,
+    # rolled back after each case), which returns to the learners list. Another agency's
+    # learner, a supervisor (oneself included) and an unknown id are all a 404.
+    "agency:learner-remove": [
+        _learner_pages("demo_pd_learner", supervisor=200, supervisor_other_agency=404),
+        _learner_pages("sheriff_learner", supervisor=404, supervisor_other_agency=200),
+        _learner_pages("no_such_learner", supervisor=404, supervisor_other_agency=404),
+        _learner_pages("demo_pd_supervisor", supervisor=404, supervisor_other_agency=404),
+        Case(
+            supervisors_only(
+                supervisor=Redirect("/agency/learners/?agency={demo_pd}"),
+                supervisor_other_agency=404,
+            ),
+            _learner("demo_pd_learner"),
+            label="demo-pd-learner-post",
+            method="post",
+        ),
+        Case(
+            supervisors_only(
+                supervisor=404,
+                supervisor_other_agency=Redirect("/agency/learners/?agency={sheriff}"),
+            ),
+            _learner("sheriff_learner"),
+            label="sheriff-learner-post",
+            method="post",
+        ),
+        Case(
+            supervisors_only(supervisor=404, supervisor_other_agency=404),
+            _learner("demo_pd_supervisor"),
+            label="demo-pd-supervisor-post",
+            method="post",
         ),
     ],
     "agency:nudge-overdue": [

@@ -229,6 +229,16 @@ LMS_REFRESHER_OPENS_DAYS_BEFORE = 60  # a recurring assignment's next cycle open
 # ``user`` and ``agency`` in its transaction. Named here because accounts may not import the apps
 # above it: the agency's whole-agency assignments reach the newcomer.
 LMS_LEARNER_JOINED = ["courses.assignments.assignments_apply_to_new_learner"]
+# What follows a member leaving an agency, called by accounts.services.membership_remove with
+# ``user`` and ``agency`` in its transaction (each may return counts for the audit record): the
+# agency's assignments let the learner go, and their queued reminders from it are cancelled.
+LMS_MEMBER_LEFT = [
+    "courses.assignments.assignments_release_learner",
+    "reminders.services.reminders_cancel_for_member",
+]
+# What follows an account's deactivation (accounts.services.user_deactivate), called with
+# ``user`` in its transaction: every queued reminder to them is cancelled.
+LMS_USER_DEACTIVATED = ["reminders.services.reminders_cancel_for_account"]
 # Called by courses.completion, in the transaction that records a series completion, with
 # ``enrollment_ids`` and ``now``: the certificate is issued with it (courses may not import the
 # certificates app, which sits above it).
