@@ -256,6 +256,16 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
     "window-management": [],
     "xr-spatial-tracking": [],
 }
+# Shown above the sign-in form (CJIS asks for a system-use notification); empty hides it.
+LMS_SYSTEM_USE_NOTICE = env.str(
+    "LMS_SYSTEM_USE_NOTICE",
+    default=(
+        "This system is for authorized use only. It holds law-enforcement training records. "
+        "Activity on it is monitored and recorded, and anyone using it consents to that "
+        "monitoring. Unauthorized use is prohibited and may lead to criminal, civil or "
+        "administrative action."
+    ),
+)
 
 # Product settings.
 LMS_VIDEO_COMPLETION_THRESHOLD = (
