@@ -19,10 +19,10 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)  # noqa: F405
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 # Preloading is the domain owner's decision, not this application's: a domain on the browsers'
-# preload lists is HTTPS-only with every subdomain, in browsers not yet updated too, and leaving
-# the lists takes months. So it is off unless the deployment says SECURE_HSTS_PRELOAD=true; with
-# it off, check --deploy's warning that it is off (security.W021) is silenced, as that decision
-# was made on purpose. With it on, nothing is silenced.
+# preload lists is HTTPS-only, every subdomain with it, from the browser's first visit on, and
+# leaving the lists takes months. So it is off unless the deployment says
+# SECURE_HSTS_PRELOAD=true; with it off, check --deploy's warning that it is off
+# (security.W021) is silenced, as that decision was made on purpose. With it on, nothing is.
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)  # noqa: F405
 if not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
