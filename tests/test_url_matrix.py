@@ -44,6 +44,8 @@ from django_celery_beat.models import (
 )
 
 from accounts.models import Agency, User
+from audit.models import AuditEvent
+from audit.services import audit_record
 from certificates.models import Certificate
 from courses.models import (
     AdvisoryAcknowledgement,
@@ -219,6 +221,7 @@ def _build_world() -> World:
         sent_by=users["supervisor_other_agency"],
     )
     EmailPreference.objects.create(user=users["learner_other_agency"], weekly_digest=False)
+    audit_record(action="matrix.event", target=users["learner_other_agency"])
     bystander = User.objects.get(email="ethan.morales@example.com")  # a Demo PD learner, no role
     AdvisoryAcknowledgement.objects.get_or_create(user=bystander, module=module)
     interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
@@ -561,6 +564,10 @@ ALLAUTH: dict[str, Case] = {
     "account_logout": Case(roles(anonymous=HOME, **dict.fromkeys(SIGNED_IN, 200))),
     "account_inactive": Case(everyone(200)),
     "account_reauthenticate": Case(signed_in(200)),
+    "account_request_reauthentication_code": Case(signed_in(200)),
+    "account_confirm_reauthentication_code": Case(
+        signed_in(Redirect("/accounts/reauthenticate/code/"))
+    ),
     "account_email": Case(signed_in(200)),
     "account_email_verification_sent": Case(everyone(200)),
     "account_change_password": Case(signed_in(200)),
@@ -608,7 +615,7 @@ ALLAUTH: dict[str, Case] = {
 # Admin classes that refuse to add, change or delete (view-only for staff).
 # The audit log is written by exports; course content only through courses.content;
 # certificates are issued with completions and revoked by an action.
-READ_ONLY_ADMINS = {ExportLog, Series, Module, Component, Certificate}
+READ_ONLY_ADMINS = {AuditEvent, ExportLog, Series, Module, Component, Certificate}
 MODEL_SUFFIXES = ("changelist", "add", "change", "history", "delete")
 
 

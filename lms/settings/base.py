@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_celery_beat",
     "accounts",
+    "audit",
     "toolkit",
     "courses",
     "certificates",
@@ -130,6 +131,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The client's address behind the deployment's own proxies (lms.clientip): allauth's per-address
+# sign-in limits and the audit log read it. A count of proxies that append to X-Forwarded-For,
+# or the one header a proxy sets to the client's address; neither: the socket's peer.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("LMS_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("LMS_TRUSTED_CLIENT_IP_HEADER", default="") or None
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 
@@ -324,11 +330,28 @@ LMS_LINK_CHECK_ALLOW_LOOPBACK = False
 # Supervisors (and later authors) must turn on MFA to reach their pages; off in the embedded demo.
 LMS_REQUIRE_MFA = env.bool("LMS_REQUIRE_MFA", default=not DEBUG)
 
+# The security log (audit app): kept this many days (never fewer than 365), purged daily.
+LMS_AUDIT_RETENTION_DAYS = env.int("LMS_AUDIT_RETENTION_DAYS", default=400)
+_AUDIT_LOG_FILE = env.str("LMS_AUDIT_LOG_FILE", default="")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "audit": (
+            {"class": "logging.FileHandler", "filename": _AUDIT_LOG_FILE, "formatter": "bare"}
+            if _AUDIT_LOG_FILE
+            else {"class": "logging.StreamHandler", "formatter": "bare"}
+        ),
+    },
+    "formatters": {"bare": {"format": "%(message)s"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # WeasyPrint logs every layout step of every PDF at INFO.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    "loggers": {
+        # WeasyPrint logs every layout step of every PDF at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+        # One JSON object per line per security event, for a SIEM to collect (stderr by default;
+        # LMS_AUDIT_LOG_FILE appends to a file instead).
+        "lms.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
+    },
 }
