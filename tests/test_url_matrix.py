@@ -820,6 +820,29 @@ def _check(response: HttpResponse, expect: Expect, url: str, values: dict, what:
         assert parse_qs(parsed.query).get("next") == [url], f"{what}: expected {expect}, got {got}"
 
 
+# The responses that choose their own cache policy: the public key set (public, an hour) and the
+# training videos (private to the browser, an hour, for seeking). Every other response, whoever
+# asks, is ``no-store`` (lms.cache_headers): nothing a page or file shows stays in a cache.
+OWN_CACHE_POLICY = {"jwks", "courses:component-media", "studio:preview-media"}
+# The videos carry their own sandboxing policy, which the site's policy must not replace.
+SANDBOXED = {"courses:component-media", "studio:preview-media"}
+
+
+def _check_security_headers(response: HttpResponse, route: Route, what: str) -> None:
+    """Every response: the Content-Security-Policy, the Permissions-Policy and, unless the view
+    chose a cache policy itself, ``Cache-Control: no-store``."""
+    policy = response.get("Content-Security-Policy", "")
+    if route.name in SANDBOXED and response.status_code in (200, 206):
+        assert policy == "sandbox", f"{what}: the video's own policy was replaced: {policy!r}"
+    else:
+        assert "default-src 'self'" in policy, f"{what}: no Content-Security-Policy"
+        assert "unsafe-inline" not in policy, what
+    assert "camera=()" in response.get("Permissions-Policy", ""), f"{what}: no Permissions-Policy"
+    cache = response.get("Cache-Control", "")
+    if route.name not in OWN_CACHE_POLICY:
+        assert "no-store" in cache, f"{what}: Cache-Control {cache!r}, not no-store"
+
+
 @pytest.fixture(autouse=True)
 def _mfa_off(settings):
     settings.LMS_REQUIRE_MFA = False
@@ -838,6 +861,7 @@ def test_url_matrix(world: World, route: Route, case_index: int | None, role: st
         response = getattr(_client(world, role), case.method)(url)
         what = f"{role} {case.method.upper()} {url} ({route.key})"
         _check(response, case.expect[role], url, {**world.values, **kwargs}, what)
+        _check_security_headers(response, route, what)
         checks_body = role in SUPERVISORS and route.key.startswith("agency:")
         body = _body(response) if checks_body and response.status_code == 200 else ""
         if response.streaming and not body:

@@ -19,7 +19,7 @@ CREDENTIAL_MEDIA_TYPE = "application/jwt"
 
 
 @require_GET
-@cache_control(private=True, no_cache=True)
+@cache_control(private=True, no_store=True)
 def credential(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """The VC-JWT of a certificate, for whoever may open its PDF (404 for anyone else). A
     revoked certificate is 410 Gone: the site signs nothing afresh for it; a copy downloaded

@@ -28,7 +28,7 @@ def certificate_pdf(request: AuthenticatedHttpRequest, code: str) -> HttpRespons
     )
     response = HttpResponse(pdf.certificate_pdf(certificate), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="certificate-{certificate.code}.pdf"'
-    response["Cache-Control"] = "private"
+    response["Cache-Control"] = "private, no-store"  # a learner's record: never kept in a cache
     return response
 
 

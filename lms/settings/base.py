@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "csp",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
@@ -50,7 +51,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Security headers on every response, static files included (they sit above WhiteNoise).
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: every response that Django builds (not the static files) and that does
+    # not say otherwise is kept out of caches.
+    "lms.cache_headers.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -202,6 +209,68 @@ SESSION_COOKIE_AGE = 60 * 60 * 12
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): scripts, styles and everything else from this site only,
+# with no inline script or style anywhere (no 'unsafe-inline', no nonces): templates load static
+# files and set classes. data: images are Bootstrap's form icons and allauth's TOTP QR code. A
+# response that sets its own policy (the sandboxed video files) keeps it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "media-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Permissions-Policy (django-permissions-policy): the browser features this site never uses are
+# refused to it and to anything it could embed. Videos may go full screen and picture-in-picture;
+# security keys and passkeys (WebAuthn) stay allowed for this site. Only features Chromium
+# knows (it logs an error for each unknown name; the browser test fails on that).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "accelerometer": [],
+    "autoplay": ["self"],
+    "browsing-topics": [],
+    "camera": [],
+    "display-capture": [],
+    "encrypted-media": [],
+    "fullscreen": ["self"],
+    "gamepad": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "hid": [],
+    "idle-detection": [],
+    "local-fonts": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "picture-in-picture": ["self"],
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "window-management": [],
+    "xr-spatial-tracking": [],
+}
+# Shown above the sign-in form (CJIS asks for a system-use notification); empty hides it.
+LMS_SYSTEM_USE_NOTICE = env.str(
+    "LMS_SYSTEM_USE_NOTICE",
+    default=(
+        "This system is for authorized use only. It holds law-enforcement training records. "
+        "Activity on it is monitored and recorded, and anyone using it consents to that "
+        "monitoring. Unauthorized use is prohibited and may lead to criminal, civil or "
+        "administrative action."
+    ),
+)
 
 # Product settings.
 LMS_VIDEO_COMPLETION_THRESHOLD = (

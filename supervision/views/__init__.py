@@ -424,7 +424,7 @@ def export_csv(request: SupervisorHttpRequest) -> StreamingHttpResponse:
     filename = f"training-{agency.slug}-{agency.today().isoformat()}.csv"
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
