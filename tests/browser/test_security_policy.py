@@ -138,9 +138,10 @@ def test_supervisor_pages_have_no_policy_violation(page: Page, monkeypatch):
     watch.visit(f"/agency/learners/{learner.pk}/")
     expect(page.locator("main")).to_contain_text("Jordan Ellis")
     watch.visit(f"/agency/learners/{learner.pk}/transcript/")
+    watch.visit(f"/agency/learners/{learner.pk}/remove/")  # the confirmation, not the removal
     watch.visit("/agency/assignments/")
     watch.visit("/agency/compliance/")
-    assert len(watch.visited) == 6
+    assert len(watch.visited) == 7
 
 
 def test_author_pages_have_no_policy_violation(page: Page, screenshot, monkeypatch):
