@@ -70,9 +70,7 @@ def mfa_email_code(request: AuthenticatedHttpRequest) -> HttpResponse:
                 binding = secrets.token_urlsafe(32)
                 request.session[MFA_ENROLLMENT_BINDING_KEY] = binding
             if services.mfa_enrollment_code_send(user=user, binding=binding, request=request):
-                messages.success(
-                    request, f"We sent a code to {email}. It works for {minutes} minutes."
-                )
+                messages.success(request, "Email sent: look for the code in your inbox.")
             else:
                 messages.error(
                     request,
