@@ -1,4 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 
 from lms.clientip import client_ip
@@ -14,3 +17,12 @@ class AccountAdapter(DefaultAccountAdapter):
         """allauth's per-address limits count the client behind our proxies (``lms.clientip``),
         and never refuse a request whose forwarding header is shorter than expected."""
         return client_ip(request)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Project hooks into allauth.mfa."""
+
+    def generate_authenticator_name(self, user: AbstractBaseUser, type: Authenticator.Type) -> str:
+        """The name a new key is offered under ("Security key 1", "Security key 2", ...)."""
+        count = Authenticator.objects.filter(user_id=user.pk, type=type).count()
+        return f"Security key {count + 1}"

@@ -1,17 +1,23 @@
+from allauth.mfa.admin import AuthenticatorAdmin as AllauthAuthenticatorAdmin
+from allauth.mfa.models import Authenticator
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_access import UserAccessAdminMixin
 from accounts.models import Agency, AgencyDomain, Membership, User
+from accounts.selectors import mfa_reset_allowed
 from accounts.services import (
     MembershipRefused,
     membership_ensure,
     membership_remove,
     membership_role_set,
+    mfa_reset,
 )
 
 
@@ -69,6 +75,66 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user", "agency"]
 
 
+def _mfa_summary(kinds: list[str]) -> str:
+    """What a user has set up, in words: "authenticator app, 2 security keys, recovery codes"."""
+    keys = kinds.count(Authenticator.Type.WEBAUTHN)
+    parts = ["authenticator app"] if Authenticator.Type.TOTP in kinds else []
+    if keys:
+        parts.append("1 security key" if keys == 1 else f"{keys} security keys")
+    if Authenticator.Type.RECOVERY_CODES in kinds:
+        parts.append("recovery codes")
+    return ", ".join(parts) or "nothing set up"
+
+
+@admin.action(
+    description=_("Reset two-factor authentication (asks to confirm)"), permissions=["reset_mfa"]
+)
+def reset_mfa(
+    modeladmin: "UserAdmin", request: HttpRequest, queryset: QuerySet[User]
+) -> HttpResponse | None:
+    """First a page naming the users and what they have; its submit comes back with ``apply``
+    and resets each through ``accounts.services.mfa_reset`` (audited, the owner emailed)."""
+    staff: User = request.user  # type: ignore[assignment]  # the admin's user is staff
+    users = [user for user in queryset if mfa_reset_allowed(by=staff, user=user)]
+    skipped = queryset.count() - len(users)
+    if skipped:
+        modeladmin.message_user(
+            request,
+            f"{skipped} user(s) skipped: your own two-factor authentication is changed on the "
+            "two-factor page, and only a superuser resets a superuser's.",
+            messages.WARNING,
+        )
+    if not users:
+        return None
+    if "apply" in request.POST:
+        for user in users:
+            mfa_reset(user=user, by=staff, request=request)
+        modeladmin.message_user(
+            request,
+            f"Reset two-factor authentication for {len(users)} user(s); each was signed out "
+            "and emailed.",
+            messages.SUCCESS,
+        )
+        return None
+    held: dict[int, list[str]] = {}
+    for user_id, kind in Authenticator.objects.filter(user__in=users).values_list(
+        "user_id", "type"
+    ):
+        held.setdefault(user_id, []).append(kind)
+    rows = [(user, _mfa_summary(held.get(user.pk, []))) for user in users]
+    return TemplateResponse(
+        request,
+        "admin/accounts/user/reset_mfa.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": _("Reset two-factor authentication"),
+            "opts": modeladmin.model._meta,
+            "rows": rows,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
+
+
 @admin.register(User)
 class UserAdmin(UserAccessAdminMixin, DjangoUserAdmin):
     ordering = ["email"]
@@ -76,6 +142,7 @@ class UserAdmin(UserAccessAdminMixin, DjangoUserAdmin):
     list_filter = ["is_active", "is_staff", "is_superuser", "groups", "memberships__agency"]
     search_fields = ["email", "full_name"]
     inlines = [MembershipInline]
+    actions = [reset_mfa]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (
@@ -91,6 +158,9 @@ class UserAdmin(UserAccessAdminMixin, DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
     )
+
+    def has_reset_mfa_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("accounts.reset_mfa")
 
     def save_formset(self, request, form, formset, change) -> None:
         """Memberships added, changed or deleted here go through the membership services, as
@@ -143,3 +213,25 @@ class MembershipAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
         for membership in queryset.select_related("user", "agency"):
             self.delete_model(request, membership)
+
+
+# allauth's authenticator admin lets staff add, edit and delete a user's authenticators and shows
+# the stored TOTP secret. Here it is a read-only list (no secrets): a reset goes through the
+# users' action above, which is audited and emails the owner.
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(AllauthAuthenticatorAdmin):
+    fields = ("user", "type", "created_at", "last_used_at")
+    readonly_fields = fields
+    search_fields = ("user__email",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Authenticator | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Authenticator | None = None) -> bool:
+        return False

@@ -1,17 +1,26 @@
-"""Writes for users, agencies and memberships."""
+"""Writes for users, agencies and memberships, and for their two-factor authentication."""
 
+import enum
+import secrets
+from datetime import timedelta
 from importlib import import_module
-from typing import Any
+from typing import Any, NamedTuple
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.module_loading import import_string
 
-from accounts.models import Agency, AgencyDomain, Membership, User
+from accounts.models import Agency, AgencyDomain, Membership, MfaEnrollmentCode, User
+from accounts.selectors import mfa_reset_allowed, verified_primary_email
 from audit.models import Outcome
 from audit.services import audit_record
 
@@ -102,6 +111,164 @@ def profile_update(
     user.full_clean(exclude=["password", "email"])
     user.save(update_fields=["full_name", "certificate_name", "officer_id", "preferred_language"])
     return user
+
+
+# --- Two-factor authentication -------------------------------------------------------------
+
+MFA_CODE_DIGITS = 8
+
+
+def _code_hash(*, user: User, binding_hash: str, code: str) -> str:
+    # Keyed by SECRET_KEY: the stored value cannot be reversed by trying the 10^8 codes.
+    value = f"{user.pk}:{binding_hash}:{code}"
+    return salted_hmac("accounts.MfaEnrollmentCode", value, algorithm="sha256").hexdigest()
+
+
+def normalize_mfa_code(code: str) -> str:
+    """The digits of a code as typed: spaces and dashes (as in the email) are ignored."""
+    return "".join(ch for ch in code if ch.isdigit())
+
+
+def _send_account_email(*, user: User, to: str, template: str, context: dict) -> None:
+    """A message about the user's account, in the product's words (``templates/emails/
+    accounts/``), text only like allauth's own notices."""
+    context = {"user": user, "base_url": settings.LMS_BASE_URL, **context}
+    subject = render_to_string(f"emails/accounts/{template}_subject.txt", context)
+    body = render_to_string(f"emails/accounts/{template}.txt", context)
+    prefix = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
+    send_mail(f"{prefix}{' '.join(subject.split())}", body, None, [to])
+
+
+@transaction.atomic
+def mfa_enrollment_code_send(
+    *, user: User, binding: str, request: HttpRequest | None = None
+) -> MfaEnrollmentCode | None:
+    """Email the user a new one-time code for adding their first authenticator, tied to the
+    session that holds ``binding`` (a random token the view keeps in the session).
+
+    The code goes to the verified primary address (the caller checks there is one); any
+    earlier code of the user stops working. At most ``LMS_MFA_ENROLL_CODES_PER_HOUR`` codes are
+    sent per user an hour: past that, nothing is sent, the refusal is recorded and None is
+    returned. The email leaves after commit; the audit log records ``mfa.enrol_code_sent``."""
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one sender at a time
+    now = timezone.now()
+    email = verified_primary_email(user)
+    if email is None:
+        raise ValueError("The user has no verified primary email address.")
+    sent_lately = MfaEnrollmentCode.objects.filter(
+        user=user, created_at__gt=now - timedelta(hours=1)
+    ).count()
+    if sent_lately >= settings.LMS_MFA_ENROLL_CODES_PER_HOUR:
+        audit_record(
+            action="mfa.enrol_code_sent",
+            actor=user,
+            target=user,
+            request=request,
+            outcome=Outcome.REFUSED,
+            details={"reason": "too many codes this hour", "sent_last_hour": sent_lately},
+        )
+        return None
+    MfaEnrollmentCode.objects.filter(user=user, used_at=None, expires_at__gt=now).update(
+        expires_at=now
+    )
+    code = f"{secrets.randbelow(10**MFA_CODE_DIGITS):0{MFA_CODE_DIGITS}d}"
+    binding_hash = MfaEnrollmentCode.binding_hash(binding)
+    minutes = settings.LMS_MFA_ENROLL_CODE_MINUTES
+    row = MfaEnrollmentCode.objects.create(
+        user=user,
+        email=email,
+        session_binding=binding_hash,
+        code_hash=_code_hash(user=user, binding_hash=binding_hash, code=code),
+        created_at=now,
+        expires_at=now + timedelta(minutes=minutes),
+    )
+    audit_record(
+        action="mfa.enrol_code_sent",
+        actor=user,
+        target=user,
+        request=request,
+        details={"email": email, "code_id": row.pk, "minutes": minutes},
+    )
+    shown = f"{code[:4]} {code[4:]}"
+    transaction.on_commit(
+        lambda: _send_account_email(
+            user=user,
+            to=email,
+            template="mfa_enrollment_code",
+            context={"code": shown, "minutes": minutes},
+        )
+    )
+    return row
+
+
+class CodeCheck(enum.Enum):
+    CONFIRMED = "confirmed"
+    WRONG = "wrong"  # tries remain
+    SPENT = "spent"  # no live code for this session: expired, used, out of tries, or none
+
+
+class CodeCheckResult(NamedTuple):
+    outcome: CodeCheck
+    attempts_left: int = 0
+
+
+@transaction.atomic
+def mfa_enrollment_code_check(
+    *, user: User, binding: str, code: str, request: HttpRequest | None = None
+) -> CodeCheckResult:
+    """Check a code typed in the session that holds ``binding``: the user's latest live code
+    for that session, within its minutes and tries. A right code is used up at once (it never
+    works twice); a wrong one costs a try. Each outcome is recorded in the audit log
+    (``mfa.enrol_code_confirmed`` or ``mfa.enrol_code_failed``)."""
+    now = timezone.now()
+    binding_hash = MfaEnrollmentCode.binding_hash(binding)
+    row = (
+        MfaEnrollmentCode.objects.select_for_update()
+        .filter(
+            user=user,
+            session_binding=binding_hash,
+            used_at=None,
+            expires_at__gt=now,
+            attempts__lt=settings.LMS_MFA_ENROLL_CODE_ATTEMPTS,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if row is None:
+        audit_record(
+            action="mfa.enrol_code_failed",
+            actor=user,
+            target=user,
+            request=request,
+            outcome=Outcome.FAILURE,
+            details={"reason": "no live code for this session"},
+        )
+        return CodeCheckResult(CodeCheck.SPENT)
+    typed = normalize_mfa_code(code)
+    expected = _code_hash(user=user, binding_hash=binding_hash, code=typed)
+    if len(typed) == MFA_CODE_DIGITS and constant_time_compare(row.code_hash, expected):
+        row.used_at = now
+        row.save(update_fields=["used_at"])
+        audit_record(
+            action="mfa.enrol_code_confirmed",
+            actor=user,
+            target=user,
+            request=request,
+            details={"code_id": row.pk},
+        )
+        return CodeCheckResult(CodeCheck.CONFIRMED)
+    row.attempts += 1
+    row.save(update_fields=["attempts"])
+    left = settings.LMS_MFA_ENROLL_CODE_ATTEMPTS - row.attempts
+    audit_record(
+        action="mfa.enrol_code_failed",
+        actor=user,
+        target=user,
+        request=request,
+        outcome=Outcome.FAILURE,
+        details={"reason": "wrong code", "code_id": row.pk, "attempts_left": left},
+    )
+    return CodeCheckResult(CodeCheck.WRONG if left else CodeCheck.SPENT, left)
 
 
 # --------------------------------------------------------------------------- leaving, access
@@ -343,3 +510,36 @@ def user_reactivate(*, user: User, by: User, request: HttpRequest | None = None)
         user.save(update_fields=["is_active"])
         audit_record(action="user.reactivated", actor=by, target=user, request=request)
     return user
+
+
+@transaction.atomic
+def mfa_reset(*, user: User, by: User, request: HttpRequest | None = None) -> list[str]:
+    """Staff reset a user's MFA (a lost phone or key): every authenticator of the user is
+    deleted (app, security keys, recovery codes), every session of theirs ends, the owner is
+    emailed after commit and ``mfa.reset`` is recorded with ``by`` as the actor. At the next
+    sign-in the user has only their password, and, if their role must use MFA, sets it up again
+    through the emailed code. Refused (PermissionDenied) unless ``mfa_reset_allowed``. Returns
+    the kinds of authenticator removed."""
+    if not mfa_reset_allowed(by=by, user=user):
+        raise PermissionDenied("Only staff allowed to reset MFA may reset another user's.")
+    authenticators = Authenticator.objects.filter(user=user)
+    removed = sorted(authenticators.values_list("type", flat=True))
+    authenticators.delete()
+    ended = sessions_end(user=user)
+    audit_record(
+        action="mfa.reset",
+        actor=by,
+        target=user,
+        request=request,
+        details={"removed": removed, "sessions_ended": ended},
+    )
+    email = verified_primary_email(user) or user.email
+    transaction.on_commit(
+        lambda: _send_account_email(
+            user=user,
+            to=email,
+            template="mfa_reset",
+            context={"at": timezone.now(), "by_staff": True},
+        )
+    )
+    return removed

@@ -190,6 +190,9 @@ def _build_world() -> World:
     Authenticator.objects.create(
         user=holder, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
     )
+    holder_key = Authenticator.objects.create(
+        user=holder, type=Authenticator.Type.WEBAUTHN, data={"name": "Key", "credential": {}}
+    )
     ExportLog.objects.create(
         user=users["supervisor"],
         user_email=users["supervisor"].email,
@@ -268,6 +271,8 @@ def _build_world() -> World:
             # Certificates of learners who completed the series (seed_demo issues them).
             "sheriff_certificate": Certificate.objects.get(user=users["learner_other_agency"]).code,
             "demo_pd_certificate": Certificate.objects.get(user__email=DEMO_PD_GRADUATE).code,
+            # Someone else's security key: nobody in the roles may edit or remove it.
+            "holder_key": holder_key.pk,
             "series_content_type": ContentType.objects.get_for_model(Series).pk,
             "series_pk": series.pk,
             **_quiz_and_survey(module),
@@ -578,6 +583,23 @@ MATRIX: dict[str, list[Case]] = {
         )
     ],
 }
+# MFA pages of the project's own. The matrix runs with LMS_REQUIRE_MFA off: nobody needs the
+# emailed code, so the code page sends everyone on to the two-factor page, and the gated
+# activation pages behave as allauth's (test_mfa_enrollment_pages_with_mfa_required below
+# covers the gate on).
+MFA_ACTIVATE_REAUTH = Redirect(
+    "/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Ftotp%2Factivate%2F"
+)
+MFA_ADD_KEY_REAUTH = Redirect(
+    "/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Fwebauthn%2Fadd%2F"
+)
+MATRIX.update(
+    {
+        "accounts:mfa-email-code": [Case(signed_in(Redirect("/accounts/2fa/")))],
+        "accounts:mfa-activate": [Case(signed_in(MFA_ACTIVATE_REAUTH))],
+        "accounts:mfa-add-key": [Case(signed_in(MFA_ADD_KEY_REAUTH))],
+    }
+)
 # The studio's rows live beside its tests; they use the primitives above (a late import).
 from tests.studio.matrix import STUDIO  # noqa: E402
 
@@ -637,6 +659,33 @@ ALLAUTH: dict[str, Case] = {
             )
         )
     ),
+    # Security keys and passkeys: the list shows one's own (none here); adding, editing and
+    # removing ask for the password again first (someone else's key is then a 404).
+    "mfa_list_webauthn": Case(signed_in(200)),
+    "mfa_add_webauthn": Case(signed_in(MFA_ADD_KEY_REAUTH)),
+    "mfa_remove_webauthn": Case(
+        signed_in(
+            Redirect(
+                "/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Fwebauthn%2Fkeys%2F{pk}%2Fremove%2F"
+            )
+        ),
+        lambda w: {"pk": w.values["holder_key"]},
+    ),
+    "mfa_edit_webauthn": Case(
+        signed_in(
+            Redirect(
+                "/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Fwebauthn%2Fkeys%2F{pk}%2Fedit%2F"
+            )
+        ),
+        lambda w: {"pk": w.values["holder_key"]},
+    ),
+    # Confirming with a key needs a key: these roles have none and confirm with the password.
+    "mfa_reauthenticate_webauthn": Case(signed_in(Redirect("/accounts/reauthenticate/"))),
+    # Signing in with a passkey: the page's script fetches the options (JSON); a plain GET goes
+    # back to the sign-in page, and someone signed in already goes home.
+    "mfa_login_webauthn": Case(
+        roles(anonymous=Redirect("/accounts/login/"), **dict.fromkeys(SIGNED_IN, HOME))
+    ),
     # Nobody in these roles has an authenticator: there is nothing to turn off or show.
     "mfa_deactivate_totp": Case(signed_in(404)),
     "mfa_view_recovery_codes": Case(signed_in(404)),
@@ -649,7 +698,8 @@ ALLAUTH: dict[str, Case] = {
 # Admin classes that refuse to add, change or delete (view-only for staff).
 # The audit log is written by exports; course content only through courses.content;
 # certificates are issued with completions and revoked by an action.
-READ_ONLY_ADMINS = {AuditEvent, ExportLog, Series, Module, Component, Certificate}
+# allauth's authenticators are listed only: a reset goes through the users' audited action.
+READ_ONLY_ADMINS = {AuditEvent, ExportLog, Series, Module, Component, Certificate, Authenticator}
 MODEL_SUFFIXES = ("changelist", "add", "change", "history", "delete")
 
 
@@ -991,6 +1041,33 @@ def test_with_mfa_required_non_supervisors_are_still_refused(world: World, setti
     """MFA is no way in: someone who supervises nothing gets 403, not the set-up page."""
     settings.LMS_REQUIRE_MFA = True
     assert _client(world, role).get("/agency/").status_code == 403
+
+
+@pytest.mark.parametrize("role", SIGNED_IN)
+def test_mfa_enrollment_pages_with_mfa_required(world: World, settings, role):
+    """LMS_REQUIRE_MFA on: the roles that must use MFA (supervisors, the author, staff) reach the
+    emailed-code page and are sent there from both pages that add an authenticator; learners
+    are not (they go straight to allauth's password check)."""
+    settings.LMS_REQUIRE_MFA = True
+    client = _client(world, role)
+    code_page = client.get("/accounts/2fa/email-code/")
+    activate = client.get("/accounts/2fa/totp/activate/")
+    add_key = client.get("/accounts/2fa/webauthn/add/")
+    if role.startswith("learner"):
+        assert (code_page.status_code, code_page["Location"]) == (302, "/accounts/2fa/")
+        assert activate["Location"] == MFA_ACTIVATE_REAUTH.to
+        assert add_key["Location"] == MFA_ADD_KEY_REAUTH.to
+    else:
+        assert code_page.status_code == 200
+        assert world.users[role].email in code_page.content.decode()
+        assert (
+            activate["Location"]
+            == "/accounts/2fa/email-code/?next=%2Faccounts%2F2fa%2Ftotp%2Factivate%2F"
+        )
+        assert (
+            add_key["Location"]
+            == "/accounts/2fa/email-code/?next=%2Faccounts%2F2fa%2Fwebauthn%2Fadd%2F"
+        )
 
 
 @pytest.mark.parametrize(

@@ -148,11 +148,20 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True  # in the browser that signed up: no second password
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "add_email": "accounts.forms.AddEmailForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Training Tracker] "
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Training Tracker"
+# MFA (accounts: the enrollment code, the staff reset, the audit of every change). Security keys
+# and passkeys beside the authenticator app; a passkey (user-verified) also signs in alone.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+MFA_PASSKEY_LOGIN_ENABLED = True
+# Never on: fido2 accepts http://localhost itself, and browsers refuse WebAuthn on a bare IP
+# address such as 127.0.0.1 whatever the server says (use http://localhost:8000 in the demo).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
+# The owner is emailed after every change to their sign-in: password, email, MFA.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -337,8 +346,15 @@ LMS_LINK_CHECK_TIMEOUT_SECONDS = env.float("LMS_LINK_CHECK_TIMEOUT_SECONDS", def
 # Loopback, private, link-local and other internal addresses are never fetched. Only tests that
 # run a local HTTP server turn on loopback (never from the environment).
 LMS_LINK_CHECK_ALLOW_LOOPBACK = False
-# Supervisors (and later authors) must turn on MFA to reach their pages; off in the embedded demo.
+# Supervisors, authors and staff must turn on MFA to reach their pages; off in the embedded demo.
 LMS_REQUIRE_MFA = env.bool("LMS_REQUIRE_MFA", default=not DEBUG)
+# With MFA required, a supervisor, author or staff member adding a first authenticator also
+# enters a code emailed to their verified address: good this many minutes (and, once entered,
+# the session has as long again to add the authenticator), for this many tries, at most this
+# many codes an hour per user.
+LMS_MFA_ENROLL_CODE_MINUTES = 10
+LMS_MFA_ENROLL_CODE_ATTEMPTS = 5
+LMS_MFA_ENROLL_CODES_PER_HOUR = 5
 
 # The security log (audit app): kept this many days (never fewer than 365), purged daily.
 LMS_AUDIT_RETENTION_DAYS = env.int("LMS_AUDIT_RETENTION_DAYS", default=400)

@@ -32,7 +32,8 @@ def _sign_in(page: Page, email: str, password: str) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.locator("main").get_by_role("button", name=re.compile("sign in", re.I)).click()
+    # Exactly "Sign in": the page also offers "Sign in with a passkey".
+    page.locator("main").get_by_role("button", name=re.compile(r"^sign in$", re.I)).click()
     expect(page.get_by_role("link", name="Sign out")).to_be_visible()
 
 
