@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import User
 from tests.accounts.mfa import totp_code
 from tests.browser.test_learner_path import DEMO_PASSWORD, _seed, _sign_in
+from tests.browser.test_security_policy import PolicyWatch
 
 pytestmark = pytest.mark.browser
 
@@ -32,9 +33,9 @@ def _emailed_code() -> str:
     return match.group(1)
 
 
-def _through_the_emailed_code(page: Page, screenshot, button: str) -> None:
+def _through_the_emailed_code(page: Page, screenshot, button: str, watch: PolicyWatch) -> None:
     """From the agency link to the page that adds the authenticator: the code page, the code
-    from the email, the password again."""
+    from the email, the password again; none of them refused anything by the site's CSP."""
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Agency").click()
     expect(page).to_have_url(re.compile(r"/accounts/2fa/$"))
     expect(page.get_by_text("turn on two-factor authentication to open them")).to_be_visible()
@@ -42,8 +43,10 @@ def _through_the_emailed_code(page: Page, screenshot, button: str) -> None:
     page.get_by_role("link", name=button).click()
     expect(page.get_by_role("heading", name="First, confirm your email address")).to_be_visible()
     screenshot(page, "mfa-email-code")
+    watch.check("the email-code page")
     page.get_by_role("button", name="Email me a code").click()
     expect(page.get_by_text("Email sent: look for the code in your inbox.")).to_be_visible()
+    watch.check("the code sent")
     page.get_by_label("Code from the email").fill(_emailed_code())
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("your email address is confirmed")).to_be_visible()
@@ -55,8 +58,9 @@ def test_a_supervisor_turns_on_an_authenticator_app_after_the_emailed_code(
     page: Page, monkeypatch, screenshot
 ):
     _seed(monkeypatch)
+    watch = PolicyWatch(page)
     _sign_in(page, SUPERVISOR, DEMO_PASSWORD)
-    _through_the_emailed_code(page, screenshot, "Set up an authenticator app")
+    _through_the_emailed_code(page, screenshot, "Set up an authenticator app", watch)
     expect(page.get_by_role("heading", name="Set up an authenticator app")).to_be_visible()
     expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
     screenshot(page, "mfa-totp-activate")
@@ -64,6 +68,7 @@ def test_a_supervisor_turns_on_an_authenticator_app_after_the_emailed_code(
     page.get_by_label("Authenticator code").fill(totp_code(secret))
     page.get_by_role("button", name="Turn on").click()
     expect(page).to_have_url(re.compile(r"/accounts/2fa/recovery-codes/$"))
+    watch.check("the recovery codes")
     page.goto("/agency/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Demo Police Department")
 
@@ -72,6 +77,7 @@ def test_a_supervisor_adds_a_passkey_and_then_signs_in_with_it_alone(
     page: Page, monkeypatch, screenshot
 ):
     _seed(monkeypatch)
+    watch = PolicyWatch(page)
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable", {"enableUI": False})
     cdp.send(
@@ -88,9 +94,10 @@ def test_a_supervisor_adds_a_passkey_and_then_signs_in_with_it_alone(
         },
     )
     _sign_in(page, SUPERVISOR, DEMO_PASSWORD)
-    _through_the_emailed_code(page, screenshot, "Add a security key or passkey")
+    _through_the_emailed_code(page, screenshot, "Add a security key or passkey", watch)
     expect(page.get_by_role("heading", name="Add a security key or passkey")).to_be_visible()
     screenshot(page, "mfa-webauthn-add")
+    watch.check("the add-key page")
     page.get_by_label("Name").fill("Work laptop")
     page.get_by_label("Passwordless").check()
     page.get_by_role("button", name="Add", exact=True).click()
@@ -102,11 +109,13 @@ def test_a_supervisor_adds_a_passkey_and_then_signs_in_with_it_alone(
     page.goto("/accounts/2fa/webauthn/")
     expect(page.get_by_text("Work laptop")).to_be_visible()
     screenshot(page, "mfa-webauthn-list")
+    watch.check("the key list")
     page.goto("/accounts/logout/")
     page.locator("main").get_by_role("button", name=re.compile("sign out", re.I)).click()
 
     page.goto("/accounts/login/")
     page.get_by_role("button", name="Sign in with a passkey").click()
     expect(page.get_by_role("link", name="Sign out")).to_be_visible()
+    watch.check("signed in with the passkey")
     page.goto("/agency/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Demo Police Department")
