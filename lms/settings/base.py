@@ -217,6 +217,9 @@ LMS_REMINDER_SEND_HOUR = 8  # nothing is sent before this local hour of the agen
 LMS_REMINDER_MAX_ATTEMPTS = 5
 LMS_REMINDER_RETRY_BASE_SECONDS = 60  # doubled each attempt, with jitter
 LMS_REMINDER_SENDING_TIMEOUT_SECONDS = 600  # a row “sending” longer than this is re-queued
+# A send waits this long for the database to come back (a restart) before giving up the attempt;
+# well under the timeout above, so the sweep never re-queues a row whose sender is still waiting.
+LMS_REMINDER_DATABASE_WAIT_SECONDS = 120
 LMS_REMINDER_CHUNK = 200  # reminders per send task
 LMS_REFRESHER_OPENS_DAYS_BEFORE = 60  # a recurring assignment's next cycle opens this far ahead
 # What follows a learner joining an agency, called by accounts.services.membership_ensure with
