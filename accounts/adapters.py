@@ -1,4 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.http import HttpRequest
+
+from lms.clientip import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -6,3 +9,8 @@ class AccountAdapter(DefaultAccountAdapter):
 
     Sign-up stays open; agency membership follows a verified email (see accounts.signals).
     """
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """allauth's per-address limits count the client behind our proxies (``lms.clientip``),
+        and never refuse a request whose forwarding header is shorter than expected."""
+        return client_ip(request)

@@ -26,13 +26,15 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Membership
 from courses.models import EnrollmentStatus
 from reminders.models import Reminder
+from reminders.services import DEACTIVATED, LEFT_AGENCY
 
 UNSUBSCRIBE_SALT = "reminders.unsubscribe"
 T = TypeVar("T")
@@ -104,6 +106,28 @@ def build_message(reminder: Reminder) -> EmailMultiAlternatives:
     return message
 
 
+def _member_as(role: str) -> Exists:
+    """For a query over reminders: the recipient holds ``role`` in the row's agency."""
+    return Exists(
+        Membership.objects.filter(
+            user_id=OuterRef("recipient_id"), agency_id=OuterRef("agency_id"), role=role
+        )
+    )
+
+
+def _not_wanted(reminder: Reminder) -> str | None:
+    """Why a claimed row must not be sent after all, or None. Checked at sending time as well
+    as when the account or membership ends: a row the planner wrote a moment before either
+    change committed is stopped here."""
+    if not reminder.recipient.is_active:
+        return DEACTIVATED
+    # Annotated by send_one: a digest is for the agency's supervisors, the rest for learners.
+    role = "as_supervisor" if reminder.kind == Reminder.Kind.DIGEST else "as_learner"
+    if not getattr(reminder, role):
+        return LEFT_AGENCY
+    return None
+
+
 def _backoff(attempts: int) -> timedelta:
     base = settings.LMS_REMINDER_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)
     return timedelta(seconds=base * random.uniform(0.5, 1.5))  # noqa: S311 (jitter, not secrets)
@@ -155,12 +179,23 @@ def send_one(pk: int, *, now: datetime | None = None) -> str:
     now = now or timezone.now()
     if not _claim(pk, now):
         return "skipped"
-
     reminder = _waiting_out_restarts(
-        lambda: Reminder.objects.select_related(
-            "recipient", "agency", "enrollment__series", "sent_by"
-        ).get(pk=pk)
+        lambda: (
+            Reminder.objects.select_related("recipient", "agency", "enrollment__series", "sent_by")
+            .annotate(
+                as_learner=_member_as(Membership.Role.LEARNER),
+                as_supervisor=_member_as(Membership.Role.SUPERVISOR),
+            )
+            .get(pk=pk)
+        )
     )
+    if (why := _not_wanted(reminder)) is not None:
+        _waiting_out_restarts(
+            lambda: Reminder.objects.filter(pk=pk).update(
+                status=Reminder.Status.CANCELLED, last_error=why
+            )
+        )
+        return "cancelled"
     try:
         message = _waiting_out_restarts(lambda: build_message(reminder))
     except (OperationalError, InterfaceError):

@@ -44,6 +44,8 @@ from django_celery_beat.models import (
 )
 
 from accounts.models import Agency, User
+from audit.models import AuditEvent
+from audit.services import audit_record
 from certificates.models import Certificate
 from courses.models import (
     AdvisoryAcknowledgement,
@@ -219,6 +221,7 @@ def _build_world() -> World:
         sent_by=users["supervisor_other_agency"],
     )
     EmailPreference.objects.create(user=users["learner_other_agency"], weekly_digest=False)
+    audit_record(action="matrix.event", target=users["learner_other_agency"])
     bystander = User.objects.get(email="ethan.morales@example.com")  # a Demo PD learner, no role
     AdvisoryAcknowledgement.objects.get_or_create(user=bystander, module=module)
     interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
@@ -245,6 +248,7 @@ def _build_world() -> World:
             "sheriff": SHERIFF,
             "demo_pd_learner": learner.pk,
             "sheriff_learner": users["learner_other_agency"].pk,
+            "demo_pd_supervisor": users["supervisor"].pk,
             "no_such_learner": User.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1000,
             "confirm_key": EmailConfirmationHMAC(
                 EmailAddress.objects.get(user=learner, email=learner.email)
@@ -531,6 +535,39 @@ MATRIX: dict[str, list[Case]] = {
             "no_such_learner", supervisor=404, supervisor_other_agency=404, method="post"
         ),
     ],
+    # Removing a learner from the agency: the confirmation page (GET) and the removal (POST,
+    # rolled back after each case), which returns to the learners list. Another agency's
+    # learner, a supervisor (oneself included) and an unknown id are all a 404.
+    "agency:learner-remove": [
+        _learner_pages("demo_pd_learner", supervisor=200, supervisor_other_agency=404),
+        _learner_pages("sheriff_learner", supervisor=404, supervisor_other_agency=200),
+        _learner_pages("no_such_learner", supervisor=404, supervisor_other_agency=404),
+        _learner_pages("demo_pd_supervisor", supervisor=404, supervisor_other_agency=404),
+        Case(
+            supervisors_only(
+                supervisor=Redirect("/agency/learners/?agency={demo_pd}"),
+                supervisor_other_agency=404,
+            ),
+            _learner("demo_pd_learner"),
+            label="demo-pd-learner-post",
+            method="post",
+        ),
+        Case(
+            supervisors_only(
+                supervisor=404,
+                supervisor_other_agency=Redirect("/agency/learners/?agency={sheriff}"),
+            ),
+            _learner("sheriff_learner"),
+            label="sheriff-learner-post",
+            method="post",
+        ),
+        Case(
+            supervisors_only(supervisor=404, supervisor_other_agency=404),
+            _learner("demo_pd_supervisor"),
+            label="demo-pd-supervisor-post",
+            method="post",
+        ),
+    ],
     "agency:nudge-overdue": [
         Case(
             supervisors_only(
@@ -561,6 +598,10 @@ ALLAUTH: dict[str, Case] = {
     "account_logout": Case(roles(anonymous=HOME, **dict.fromkeys(SIGNED_IN, 200))),
     "account_inactive": Case(everyone(200)),
     "account_reauthenticate": Case(signed_in(200)),
+    "account_request_reauthentication_code": Case(signed_in(200)),
+    "account_confirm_reauthentication_code": Case(
+        signed_in(Redirect("/accounts/reauthenticate/code/"))
+    ),
     "account_email": Case(signed_in(200)),
     "account_email_verification_sent": Case(everyone(200)),
     "account_change_password": Case(signed_in(200)),
@@ -608,7 +649,7 @@ ALLAUTH: dict[str, Case] = {
 # Admin classes that refuse to add, change or delete (view-only for staff).
 # The audit log is written by exports; course content only through courses.content;
 # certificates are issued with completions and revoked by an action.
-READ_ONLY_ADMINS = {ExportLog, Series, Module, Component, Certificate}
+READ_ONLY_ADMINS = {AuditEvent, ExportLog, Series, Module, Component, Certificate}
 MODEL_SUFFIXES = ("changelist", "add", "change", "history", "delete")
 
 
@@ -779,6 +820,29 @@ def _check(response: HttpResponse, expect: Expect, url: str, values: dict, what:
         assert parse_qs(parsed.query).get("next") == [url], f"{what}: expected {expect}, got {got}"
 
 
+# The responses that choose their own cache policy: the public key set (public, an hour) and the
+# training videos (private to the browser, an hour, for seeking). Every other response, whoever
+# asks, is ``no-store`` (lms.cache_headers): nothing a page or file shows stays in a cache.
+OWN_CACHE_POLICY = {"jwks", "courses:component-media", "studio:preview-media"}
+# The videos carry their own sandboxing policy, which the site's policy must not replace.
+SANDBOXED = {"courses:component-media", "studio:preview-media"}
+
+
+def _check_security_headers(response: HttpResponse, route: Route, what: str) -> None:
+    """Every response: the Content-Security-Policy, the Permissions-Policy and, unless the view
+    chose a cache policy itself, ``Cache-Control: no-store``."""
+    policy = response.get("Content-Security-Policy", "")
+    if route.name in SANDBOXED and response.status_code in (200, 206):
+        assert policy == "sandbox", f"{what}: the video's own policy was replaced: {policy!r}"
+    else:
+        assert "default-src 'self'" in policy, f"{what}: no Content-Security-Policy"
+        assert "unsafe-inline" not in policy, what
+    assert "camera=()" in response.get("Permissions-Policy", ""), f"{what}: no Permissions-Policy"
+    cache = response.get("Cache-Control", "")
+    if route.name not in OWN_CACHE_POLICY:
+        assert "no-store" in cache, f"{what}: Cache-Control {cache!r}, not no-store"
+
+
 @pytest.fixture(autouse=True)
 def _mfa_off(settings):
     settings.LMS_REQUIRE_MFA = False
@@ -797,6 +861,7 @@ def test_url_matrix(world: World, route: Route, case_index: int | None, role: st
         response = getattr(_client(world, role), case.method)(url)
         what = f"{role} {case.method.upper()} {url} ({route.key})"
         _check(response, case.expect[role], url, {**world.values, **kwargs}, what)
+        _check_security_headers(response, route, what)
         checks_body = role in SUPERVISORS and route.key.startswith("agency:")
         body = _body(response) if checks_body and response.status_code == 200 else ""
         if response.streaming and not body:

@@ -35,10 +35,12 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "csp",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
     "accounts",
+    "audit",
     "toolkit",
     "courses",
     "certificates",
@@ -49,7 +51,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Security headers on every response, static files included (they sit above WhiteNoise).
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: every response that Django builds (not the static files) and that does
+    # not say otherwise is kept out of caches.
+    "lms.cache_headers.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -126,6 +134,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The client's address behind the deployment's own proxies (lms.clientip): allauth's per-address
+# sign-in limits and the audit log read it. A count of proxies that append to X-Forwarded-For,
+# or the one header a proxy sets to the client's address; neither: the socket's peer.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("LMS_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("LMS_TRUSTED_CLIENT_IP_HEADER", default="") or None
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 
@@ -206,6 +219,68 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Content-Security-Policy (django-csp): scripts, styles and everything else from this site only,
+# with no inline script or style anywhere (no 'unsafe-inline', no nonces): templates load static
+# files and set classes. data: images are Bootstrap's form icons and allauth's TOTP QR code. A
+# response that sets its own policy (the sandboxed video files) keeps it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "media-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Permissions-Policy (django-permissions-policy): the browser features this site never uses are
+# refused to it and to anything it could embed. Videos may go full screen and picture-in-picture;
+# security keys and passkeys (WebAuthn) stay allowed for this site. Only features Chromium
+# knows (it logs an error for each unknown name; the browser test fails on that).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "accelerometer": [],
+    "autoplay": ["self"],
+    "browsing-topics": [],
+    "camera": [],
+    "display-capture": [],
+    "encrypted-media": [],
+    "fullscreen": ["self"],
+    "gamepad": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "hid": [],
+    "idle-detection": [],
+    "local-fonts": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "picture-in-picture": ["self"],
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "window-management": [],
+    "xr-spatial-tracking": [],
+}
+# Shown above the sign-in form (CJIS asks for a system-use notification); empty hides it.
+LMS_SYSTEM_USE_NOTICE = env.str(
+    "LMS_SYSTEM_USE_NOTICE",
+    default=(
+        "This system is for authorized use only. It holds law-enforcement training records. "
+        "Activity on it is monitored and recorded, and anyone using it consents to that "
+        "monitoring. Unauthorized use is prohibited and may lead to criminal, civil or "
+        "administrative action."
+    ),
+)
+
 # Product settings.
 LMS_VIDEO_COMPLETION_THRESHOLD = (
     90  # percent of distinct seconds watched, unless a component says otherwise
@@ -235,6 +310,16 @@ LMS_REFRESHER_OPENS_DAYS_BEFORE = 60  # a recurring assignment's next cycle open
 # ``user`` and ``agency`` in its transaction. Named here because accounts may not import the apps
 # above it: the agency's whole-agency assignments reach the newcomer.
 LMS_LEARNER_JOINED = ["courses.assignments.assignments_apply_to_new_learner"]
+# What follows a member leaving an agency, called by accounts.services.membership_remove with
+# ``user`` and ``agency`` in its transaction (each may return counts for the audit record): the
+# agency's assignments let the learner go, and their queued reminders from it are cancelled.
+LMS_MEMBER_LEFT = [
+    "courses.assignments.assignments_release_learner",
+    "reminders.services.reminders_cancel_for_member",
+]
+# What follows an account's deactivation (accounts.services.user_deactivate), called with
+# ``user`` in its transaction: every queued reminder to them is cancelled.
+LMS_USER_DEACTIVATED = ["reminders.services.reminders_cancel_for_account"]
 # Called by courses.completion, in the transaction that records a series completion, with
 # ``enrollment_ids`` and ``now``: the certificate is issued with it (courses may not import the
 # certificates app, which sits above it).
@@ -267,11 +352,28 @@ LMS_LINK_CHECK_ALLOW_LOOPBACK = False
 # Supervisors (and later authors) must turn on MFA to reach their pages; off in the embedded demo.
 LMS_REQUIRE_MFA = env.bool("LMS_REQUIRE_MFA", default=not DEBUG)
 
+# The security log (audit app): kept this many days (never fewer than 365), purged daily.
+LMS_AUDIT_RETENTION_DAYS = env.int("LMS_AUDIT_RETENTION_DAYS", default=400)
+_AUDIT_LOG_FILE = env.str("LMS_AUDIT_LOG_FILE", default="")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "audit": (
+            {"class": "logging.FileHandler", "filename": _AUDIT_LOG_FILE, "formatter": "bare"}
+            if _AUDIT_LOG_FILE
+            else {"class": "logging.StreamHandler", "formatter": "bare"}
+        ),
+    },
+    "formatters": {"bare": {"format": "%(message)s"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # WeasyPrint logs every layout step of every PDF at INFO.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    "loggers": {
+        # WeasyPrint logs every layout step of every PDF at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+        # One JSON object per line per security event, for a SIEM to collect (stderr by default;
+        # LMS_AUDIT_LOG_FILE appends to a file instead).
+        "lms.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
+    },
 }

@@ -48,7 +48,9 @@ def _acknowledge_advisory_if_shown(page: Page, screenshot, name: str) -> None:
 
 def _video_call(page: Page, body: str):
     """Run ``body`` with ``v`` bound to the training video, once its metadata is loaded."""
-    page.wait_for_function("document.getElementById('training-video').readyState >= 1")
+    # A function, not an expression: Playwright polls an expression with eval() in the page,
+    # which the Content-Security-Policy refuses.
+    page.wait_for_function("() => document.getElementById('training-video').readyState >= 1")
     return page.evaluate(
         f"async () => {{ const v = document.getElementById('training-video'); {body} }}"
     )
