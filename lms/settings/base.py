@@ -96,6 +96,9 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A persistent connection (CONN_MAX_AGE > 0) is checked before a request reuses it, so the first
+# requests after a database restart reconnect instead of failing on the dead connection.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the server and a test thread write without "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -211,6 +214,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A broker restart: workers and beat reconnect by themselves, at start-up too (a worker started
+# before Redis waits for it). A task running when the connection drops finishes and records its
+# outcome in the database (the reminder outbox says what is left, not the broker); Celery 6 would
+# cancel it instead, so the choice is stated here.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -301,6 +310,9 @@ LMS_REMINDER_SEND_HOUR = 8  # nothing is sent before this local hour of the agen
 LMS_REMINDER_MAX_ATTEMPTS = 5
 LMS_REMINDER_RETRY_BASE_SECONDS = 60  # doubled each attempt, with jitter
 LMS_REMINDER_SENDING_TIMEOUT_SECONDS = 600  # a row “sending” longer than this is re-queued
+# A send waits this long for the database to come back (a restart) before giving up the attempt;
+# well under the timeout above, so the sweep never re-queues a row whose sender is still waiting.
+LMS_REMINDER_DATABASE_WAIT_SECONDS = 120
 LMS_REMINDER_CHUNK = 200  # reminders per send task
 LMS_REFRESHER_OPENS_DAYS_BEFORE = 60  # a recurring assignment's next cycle opens this far ahead
 # What follows a learner joining an agency, called by accounts.services.membership_ensure with
