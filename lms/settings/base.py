@@ -196,8 +196,11 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # An unreachable Redis is a cache miss, not a 500 (lms/cache.py); a short connect
+            # timeout keeps a request from waiting on a host that does not answer.
+            "BACKEND": "lms.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:

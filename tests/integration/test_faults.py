@@ -642,6 +642,8 @@ def test_restarting_postgresql_then_redis_loses_nothing(deployment: Deployment) 
     # Redis is not on the way of a learner's write or a supervisor's nudge (the outbox row is
     # the nudge; the sweep hands it over if the broker could not take it).
     assert not (rd.failed_down["video"] or rd.failed_down["document"] or rd.failed_down["nudge"])
+    # Nor of the dashboard: its cached figures are computed afresh while Redis is away.
+    assert not rd.failed_down["dashboard"], rd.failed_down["dashboard"]
 
     # --- every acknowledged write is in the database ----------------------------------------
     for outcome in traffic.acknowledged("video"):
