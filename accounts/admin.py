@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from accounts import lockout
 from accounts.models import Agency, AgencyDomain, Membership, User
 from accounts.services import learner_joined
 
@@ -27,6 +28,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["is_active", "is_staff", "is_superuser", "groups", "memberships__agency"]
     search_fields = ["email", "full_name"]
     inlines = [MembershipInline]
+    actions = ["unlock_sign_in"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (
@@ -54,6 +56,39 @@ class UserAdmin(DjangoUserAdmin):
         super().save_formset(request, form, formset, change)
         for membership in joined:
             learner_joined(membership=membership)
+
+    # --- Sign-in lockout (accounts.lockout) ---
+    def get_list_filter(self, request):
+        return [*super().get_list_filter(request), SignInLockedFilter]
+
+    @admin.action(description=_("Unlock sign-in for the selected users"))
+    def unlock_sign_in(self, request, queryset) -> None:
+        """Lift the lock of each selected account that is locked (each one audited)."""
+        unlocked = [
+            user
+            for user in queryset
+            if lockout.signin_unlock(user=user, by="staff", actor=request.user, request=request)
+        ]
+        if unlocked:
+            names = ", ".join(user.email for user in unlocked)
+            self.message_user(request, f"Sign-in unlocked for {names}.", messages.SUCCESS)
+        else:
+            self.message_user(request, "None of the selected users was locked.", messages.INFO)
+
+
+class SignInLockedFilter(admin.SimpleListFilter):
+    """Users whose sign-in is locked now (failed passwords in a row, cool-off not over)."""
+
+    title = _("sign-in locked")
+    parameter_name = "sign_in_locked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Locked now"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=lockout.locked_accounts().values("user_id"))
+        return queryset
 
 
 class AgencyDomainInline(admin.TabularInline):

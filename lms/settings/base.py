@@ -143,7 +143,19 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Training Tracker] "
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Per client address (lms.clientip), sized for a whole agency signing in through one proxy or
+# NAT at a shift change: 300 sign-in posts a minute, 30 failed a minute and 300 an hour (a
+# password spray from one address). Guessing one account's password is stopped by the lockout
+# (accounts.lockout), not by these windows, which release themselves.
+ACCOUNT_RATE_LIMITS = {"login": "300/m/ip", "login_failed": "30/m/ip,300/h/ip"}
+# Sign-in protection (README "Sign-in protection"): failed passwords in a row that lock an
+# account, until staff unlock it or the cool-off passes; the session's idle and absolute limits
+# (accounts.middleware.SessionLimitsMiddleware) and the warning shown before the idle one.
+LMS_LOCKOUT_FAILURES = env.int("LMS_LOCKOUT_FAILURES", default=5)
+LMS_LOCKOUT_COOLOFF_MINUTES = env.int("LMS_LOCKOUT_COOLOFF_MINUTES", default=30)
+LMS_SESSION_IDLE_MINUTES = env.int("LMS_SESSION_IDLE_MINUTES", default=30)
+LMS_SESSION_ABSOLUTE_HOURS = env.int("LMS_SESSION_ABSOLUTE_HOURS", default=12)
+LMS_SESSION_WARNING_SECONDS = 120
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Training Tracker"
 
@@ -198,7 +210,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
-SESSION_COOKIE_AGE = 60 * 60 * 12
+SESSION_COOKIE_AGE = LMS_SESSION_ABSOLUTE_HOURS * 60 * 60  # the store forgets it at the same limit
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
