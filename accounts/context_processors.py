@@ -3,6 +3,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts.middleware import NAV_AUTHOR_KEY, NAV_SUPERVISOR_KEY
+from accounts.sessions import session_clock
 
 
 def wellness(request: HttpRequest) -> dict[str, str]:
@@ -18,4 +19,16 @@ def navigation(request: HttpRequest) -> dict[str, bool]:
     return {
         "nav_supervisor": bool(session and session.get(NAV_SUPERVISOR_KEY)),
         "nav_author": bool(session and session.get(NAV_AUTHOR_KEY)),
+    }
+
+
+def session_limits(request: HttpRequest) -> dict[str, object]:
+    """What the sign-out warning on every signed-in page needs (``static/js/session.js``)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not hasattr(request, "session"):
+        return {}
+    return {
+        "session_seconds_left": max(0, int(session_clock(request.session).seconds_left)),
+        "session_warning_seconds": settings.LMS_SESSION_WARNING_SECONDS,
+        "session_absolute_hours": settings.LMS_SESSION_ABSOLUTE_HOURS,
     }

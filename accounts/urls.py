@@ -6,4 +6,5 @@ app_name = "accounts"
 
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
+    path("session/", views.session_status, name="session"),
 ]

@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "accounts.middleware.AgencyTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Ends idle and over-long sessions on the server (after Messages: it says why).
+    "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.StaffMFAMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -79,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.wellness",
                 "accounts.context_processors.navigation",
+                "accounts.context_processors.session_limits",
             ],
         },
     },
