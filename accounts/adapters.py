@@ -49,7 +49,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def authenticate(self, request: HttpRequest, **credentials: Any) -> AbstractBaseUser | None:
         user = super().authenticate(request, **credentials)
         if user is not None:
-            lockout.signin_succeeded(user=user)  # type: ignore[arg-type]
+            lockout.signin_succeeded(user=user)
         return user
 
     def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:

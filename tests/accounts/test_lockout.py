@@ -310,3 +310,16 @@ def test_an_agency_behind_one_address_can_sign_in_together(production_limits, ag
     for officer in officers:
         response = _post(_via_proxy("192.0.2.10"), officer.email, factories.PASSWORD)
         assert response.status_code == 302, officer.email
+
+
+def test_wrong_passwords_when_asked_again_count_too(client, learner):
+    """The password asked again before a security change is a password check like any other:
+    five wrong ones lock the account."""
+    client.force_login(learner)
+    for _ in range(5):
+        response = client.post("/accounts/reauthenticate/", {"password": WRONG})
+        assert response.status_code == 200
+    response = client.post("/accounts/reauthenticate/", {"password": factories.PASSWORD})
+    assert response.status_code == 200
+    assert LOCKED_TEXT in response.content.decode()
+    assert LOCKED_TEXT in _post(Client(), learner.email, factories.PASSWORD).content.decode()
