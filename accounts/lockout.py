@@ -191,7 +191,9 @@ def signin_locks_prune(*, now: datetime | None = None) -> int:
     would otherwise pile up). Returns how many rows were deleted."""
     cutoff = (now or timezone.now()) - _cooloff()
     with transaction.atomic():
-        stale = SignInLock.objects.select_for_update().filter(last_failure_at__lte=cutoff)
+        stale = SignInLock.objects.select_for_update(of=("self",)).filter(
+            last_failure_at__lte=cutoff
+        )
         stale = stale.exclude(locked_at__gt=cutoff)
         for lock in stale.filter(locked_at__isnull=False).select_related("user"):
             audit_record(
