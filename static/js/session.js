@@ -10,8 +10,7 @@
   var statusUrl = dialog.dataset.statusUrl;
   var loginUrl = dialog.dataset.loginUrl;
   var warning = parseInt(dialog.dataset.warningSeconds, 10) || 120;
-  var keepAlive = dialog.querySelector("form[data-keepalive]");
-  var csrfToken = keepAlive.querySelector("[name=csrfmiddlewaretoken]").value;
+  var logoutUrl = dialog.dataset.logoutUrl;
   var timer = null;
   var ticker = null;
   var deadline = 0;
@@ -21,14 +20,24 @@
     timer = window.setTimeout(check, Math.max(1, seconds) * 1000);
   }
 
+  function csrfToken() {
+    // Django's CSRF cookie (the page carries no token of its own: see session_limits).
+    var prefix = dialog.dataset.csrfCookie + "=";
+    var found = document.cookie.split(/;\s*/).filter(function (part) {
+      return part.indexOf(prefix) === 0;
+    })[0];
+    return found ? decodeURIComponent(found.slice(prefix.length)) : "";
+  }
+
   function signOut() {
     // The server has ended the session (or is about to): the sign-in page says why.
-    window.location.assign(loginUrl);
+    var here = window.location.pathname + window.location.search;
+    window.location.assign(loginUrl + "?next=" + encodeURIComponent(here));
   }
 
   function ask(method) {
     var headers = { "Accept": "application/json" };
-    if (method === "POST") { headers["X-CSRFToken"] = csrfToken; }
+    if (method === "POST") { headers["X-CSRFToken"] = csrfToken(); }
     return fetch(statusUrl, { method: method, credentials: "same-origin", headers: headers })
       .then(function (response) {
         if (response.status === 401) { return null; }
@@ -75,11 +84,23 @@
     ask("GET").then(follow).catch(function () { schedule(30); });
   }
 
-  keepAlive.addEventListener("submit", function (event) {
-    event.preventDefault();
+  dialog.querySelector("[data-stay]").addEventListener("click", function () {
     ask("POST").then(follow).catch(function () { schedule(5); });
   });
 
-  var left = parseInt(dialog.dataset.secondsLeft, 10);
-  if (left > warning) { schedule(left - warning); } else { check(); }
+  dialog.querySelector("[data-sign-out]").addEventListener("click", function () {
+    // allauth signs out on a POST (with the CSRF token), then shows the signed-out page.
+    var form = document.createElement("form");
+    var token = document.createElement("input");
+    form.method = "post";
+    form.action = logoutUrl;
+    token.type = "hidden";
+    token.name = "csrfmiddlewaretoken";
+    token.value = csrfToken();
+    form.appendChild(token);
+    document.body.appendChild(form);
+    form.submit();
+  });
+
+  check();  // how long is left (another tab or the 12-hour limit may have less than a full idle span)
 }());

@@ -10,6 +10,7 @@ from django.contrib.sessions.models import Session
 from playwright.sync_api import Page, expect
 
 from accounts.sessions import SEEN_KEY
+from audit.models import AuditEvent
 from tests import factories
 
 pytestmark = pytest.mark.browser
@@ -54,11 +55,26 @@ def test_the_warning_offers_to_stay_signed_in_then_signs_out(page: Page, screens
     # page finds the session over and goes to the sign-in page, which says why.
     expect(dialog).to_be_visible(timeout=10_000)
     _age_sessions(120)
-    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/series/$"), timeout=20_000)
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=%2Fseries%2F$"), timeout=20_000)
     expect(page.locator(".messages")).to_contain_text(
         "You were signed out after 1 minute without activity."
     )
     screenshot(page, "session-signed-out")
+
+
+def test_sign_out_from_the_warning_ends_the_session(page: Page, settings):
+    """The dialog's “Sign out” signs out on the server (a POST with the CSRF cookie's token)."""
+    settings.LMS_SESSION_IDLE_MINUTES = 1
+    settings.LMS_SESSION_WARNING_SECONDS = 59
+    user = factories.UserFactory(email="leaving@example.org")
+    _sign_in(page, user.email)
+    dialog = page.get_by_role("dialog", name="Are you still there?")
+    expect(dialog).to_be_visible(timeout=10_000)
+    dialog.get_by_role("button", name="Sign out").click()
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Sign in")).to_be_visible()
+    assert not any("_auth_user_id" in row.get_decoded() for row in Session.objects.all())
+    assert AuditEvent.objects.filter(action="auth.logout", actor_id=user.pk).exists()
 
 
 def test_a_locked_account_is_told_calmly_what_to_do(page: Page, screenshot):
