@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 
-from accounts import lockout, sessions
+from accounts import lockout
 from audit.services import audit_record
 from lms.clientip import client_ip
 
@@ -21,7 +21,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     Sign-up stays open; agency membership follows a verified email (see accounts.signals).
     Every password check passes the lockout (``accounts.lockout``); signing in and out is
-    recorded in the audit log and starts the session's clocks (``accounts.sessions``).
+    recorded in the audit log.
     """
 
     error_messages = {
@@ -66,8 +66,7 @@ class AccountAdapter(DefaultAccountAdapter):
         return response
 
     def login(self, request: HttpRequest, user: AbstractBaseUser) -> None:
-        super().login(request, user)
-        sessions.session_start(request.session)
+        super().login(request, user)  # the session's clocks start then (accounts.auth_signals)
         audit_record(action="auth.login", actor=user, target=user, request=request)
 
     def logout(self, request: HttpRequest) -> None:

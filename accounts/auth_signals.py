@@ -1,6 +1,7 @@
 """allauth's account and MFA events that only allauth can report (its own flows send these
 signals; it offers no other hook): each is recorded in the audit log, a password reset lifts a
-sign-in lock, and turning on an authenticator gives the session a new key.
+sign-in lock, and turning on an authenticator gives the session a new key. And Django's own
+``user_logged_in``, sent by every sign-in whatever started it, starts the session's clocks.
 
 Sign-in, sign-out and failed passwords are recorded by our own code where they are decided
 (``accounts.adapters``, ``accounts.lockout``), not here.
@@ -12,10 +13,11 @@ from typing import Any
 
 from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
+from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from accounts import lockout
+from accounts import lockout, sessions
 from accounts.models import User
 from audit.services import audit_record
 
@@ -90,3 +92,11 @@ def new_session_key_on_mfa(sender: Any, request: HttpRequest | None, **kwargs: A
     """A session that has just raised its own assurance gets a new key (allauth keeps it)."""
     if request is not None and hasattr(request, "session"):
         request.session.cycle_key()
+
+
+@receiver(user_logged_in)
+def start_session_clocks(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
+    """The idle and absolute limits count from the sign-in (``accounts.sessions``); a session
+    that carried an earlier sign-in's stamps starts afresh."""
+    if request is not None and hasattr(request, "session"):
+        sessions.session_start(request.session)

@@ -2,10 +2,10 @@
 (``LMS_SESSION_ABSOLUTE_HOURS``), kept in the session itself and enforced on the server by
 ``accounts.middleware.SessionLimitsMiddleware``.
 
-Sign-in (``AccountAdapter.login``) stamps both; every request of the signed-in user that is
-theirs counts as activity (pages, forms, the video's progress heartbeat while a video plays),
-except views marked ``session_passive`` (the warning dialog's status check, which must not keep
-an idle session alive by asking how long it has left).
+Every sign-in stamps both (``accounts.auth_signals.start_session_clocks``); every request of
+the signed-in user counts as activity (pages, forms, the video's progress heartbeat while a video
+plays), except views marked ``session_passive`` (the warning dialog's status check, which must
+not keep an idle session alive by asking how long it has left).
 """
 
 from __future__ import annotations
