@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from accounts import lockout
 from accounts.admin_access import UserAccessAdminMixin
 from accounts.models import Agency, AgencyDomain, Membership, User
 from accounts.selectors import mfa_reset_allowed
@@ -142,7 +143,7 @@ class UserAdmin(UserAccessAdminMixin, DjangoUserAdmin):
     list_filter = ["is_active", "is_staff", "is_superuser", "groups", "memberships__agency"]
     search_fields = ["email", "full_name"]
     inlines = [MembershipInline]
-    actions = [reset_mfa]
+    actions = [reset_mfa, "unlock_sign_in"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (
@@ -175,6 +176,39 @@ class UserAdmin(UserAccessAdminMixin, DjangoUserAdmin):
             membership_save(request, membership, [])
         for membership, changed in formset.changed_objects:
             membership_save(request, membership, changed)
+
+    # --- Sign-in lockout (accounts.lockout) ---
+    def get_list_filter(self, request):
+        return [*super().get_list_filter(request), SignInLockedFilter]
+
+    @admin.action(description=_("Unlock sign-in for the selected users"))
+    def unlock_sign_in(self, request, queryset) -> None:
+        """Lift the lock of each selected account that is locked (each one audited)."""
+        unlocked = [
+            user
+            for user in queryset
+            if lockout.signin_unlock(user=user, by="staff", actor=request.user, request=request)
+        ]
+        if unlocked:
+            names = ", ".join(user.email for user in unlocked)
+            self.message_user(request, f"Sign-in unlocked for {names}.", messages.SUCCESS)
+        else:
+            self.message_user(request, "None of the selected users was locked.", messages.INFO)
+
+
+class SignInLockedFilter(admin.SimpleListFilter):
+    """Users whose sign-in is locked now (failed passwords in a row, cool-off not over)."""
+
+    title = _("sign-in locked")
+    parameter_name = "sign_in_locked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Locked now"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=lockout.locked_accounts().values("user_id"))
+        return queryset
 
 
 class AgencyDomainInline(admin.TabularInline):

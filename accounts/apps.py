@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and agencies"
 
     def ready(self) -> None:
-        from accounts import signals  # noqa: F401
+        from accounts import auth_signals, signals  # noqa: F401

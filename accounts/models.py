@@ -223,3 +223,30 @@ class MfaEnrollmentCode(models.Model):
     def binding_hash(binding: str) -> str:
         """What is stored of the session's token: its SHA-256."""
         return hashlib.sha256(binding.encode()).hexdigest()
+
+
+class SignInLock(models.Model):
+    """The failed sign-ins in a row for one account, and its lock once they reach the limit.
+
+    Keyed by account, not by address: one client cannot lock a whole agency that signs in
+    through one proxy, and a guesser who changes address keeps counting. An email that matches
+    no account gets a row of its own (keyed by the email), counted and locked the same way, so
+    the answers never tell a real account from an unknown one (``accounts.lockout``)."""
+
+    key = models.CharField(_("key"), max_length=300, unique=True)  # user:<id> or email:<address>
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="sign_in_locks"
+    )
+    login = models.CharField(_("last login tried"), max_length=254, blank=True)
+    failures = models.PositiveIntegerField(_("failures in a row"), default=0)
+    last_failure_at = models.DateTimeField(_("last failure"), null=True, blank=True)
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    notified_at = models.DateTimeField(_("owner emailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in lock")
+        verbose_name_plural = _("sign-in locks")
+        indexes = [models.Index(fields=["last_failure_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.login or self.key}: {self.failures} failed"

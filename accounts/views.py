@@ -5,15 +5,18 @@ import secrets
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts import selectors, services
+from accounts import selectors, services, sessions
 from accounts.access import MFA_ENROLLMENT_BINDING_KEY
 from accounts.forms import MfaEmailCodeForm, ProfileForm
 from accounts.http import AuthenticatedHttpRequest
+from accounts.sessions import session_passive
 
 
 @require_http_methods(["GET", "POST"])
@@ -105,4 +108,25 @@ def mfa_email_code(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         "accounts/mfa_email_code.html",
         {"email": email, "live": live, "form": form, "minutes": minutes},
+    )
+
+
+@login_not_required
+@never_cache
+@session_passive  # asking how long is left must not count as activity; a POST counts below
+@require_http_methods(["GET", "POST"])
+def session_status(request: HttpRequest) -> JsonResponse:
+    """The warning dialog's endpoint: GET says how long the session has left, POST (“Stay
+    signed in”) counts as activity first. 401 once the session is over (or never was)."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"signed_in": False}, status=401)
+    if request.method == "POST":
+        sessions.session_touch(request.session, force=True)
+    clock = sessions.session_clock(request.session)
+    return JsonResponse(
+        {
+            "signed_in": True,
+            "seconds_left": max(0, int(clock.seconds_left)),
+            "extendable": clock.extendable,
+        }
     )

@@ -451,6 +451,12 @@ MATRIX: dict[str, list[Case]] = {
         ),
     ],
     "jwks": [Case(everyone(200))],
+    # The sign-out warning's endpoint: how long the session has left (GET), “Stay signed in”
+    # (POST); 401, not a redirect, for a session that is over or never was.
+    "accounts:session": [
+        Case(roles(anonymous=401, **dict.fromkeys(SIGNED_IN, 200))),
+        Case(roles(anonymous=401, **dict.fromkeys(SIGNED_IN, 200)), method="post"),
+    ],
     "toolkit:index": [Case(signed_in(200))],
     "reminders:preferences": [Case(signed_in(200))],
     # The signed link is the key: it opens without a session, for whoever holds it.

@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "accounts.middleware.AgencyTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Ends idle and over-long sessions on the server (after Messages: it says why).
+    "accounts.middleware.SessionLimitsMiddleware",
     "accounts.middleware.StaffMFAMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -86,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.wellness",
                 "accounts.context_processors.navigation",
+                "accounts.context_processors.session_limits",
             ],
         },
     },
@@ -153,7 +156,19 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "add_email": "accounts.forms.AddEmailForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Training Tracker] "
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Per client address (lms.clientip), sized for a whole agency signing in through one proxy or
+# NAT at a shift change: 300 sign-in posts a minute, 30 failed a minute and 300 an hour (a
+# password spray from one address). Guessing one account's password is stopped by the lockout
+# (accounts.lockout), not by these windows, which release themselves.
+ACCOUNT_RATE_LIMITS = {"login": "300/m/ip", "login_failed": "30/m/ip,300/h/ip"}
+# Sign-in protection (README "Sign-in protection"): failed passwords in a row that lock an
+# account, until staff unlock it or the cool-off passes; the session's idle and absolute limits
+# (accounts.middleware.SessionLimitsMiddleware) and the warning shown before the idle one.
+LMS_LOCKOUT_FAILURES = env.int("LMS_LOCKOUT_FAILURES", default=5)
+LMS_LOCKOUT_COOLOFF_MINUTES = env.int("LMS_LOCKOUT_COOLOFF_MINUTES", default=30)
+LMS_SESSION_IDLE_MINUTES = env.int("LMS_SESSION_IDLE_MINUTES", default=30)
+LMS_SESSION_ABSOLUTE_HOURS = env.int("LMS_SESSION_ABSOLUTE_HOURS", default=12)
+LMS_SESSION_WARNING_SECONDS = 120
 MFA_TOTP_ISSUER = "Training Tracker"
 # MFA (accounts: the enrollment code, the staff reset, the audit of every change). Security keys
 # and passkeys beside the authenticator app; a passkey (user-verified) also signs in alone.
@@ -226,7 +241,7 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
-SESSION_COOKIE_AGE = 60 * 60 * 12
+SESSION_COOKIE_AGE = LMS_SESSION_ABSOLUTE_HOURS * 60 * 60  # the store forgets it at the same limit
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
