@@ -72,10 +72,34 @@ def _describe(target: models.Model | str | None) -> tuple[str, str, str]:
     return target._meta.label_lower, str(target.pk), str(target)[:254]
 
 
-def _append(*, at: datetime, **fields: Any) -> AuditEvent:
+def _append(
+    *,
+    at: datetime,
+    action: str,
+    outcome: str = Outcome.SUCCESS.value,
+    actor_id: int | None = None,
+    actor: str = "",
+    target_type: str = "",
+    target_id: str = "",
+    target: str = "",
+    ip: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
     """Link one record to the end of the chain and save it. The caller holds the chain lock."""
     last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-    event = AuditEvent(at=at, prev_hash=last or GENESIS, **fields)
+    event = AuditEvent(
+        at=at,
+        action=action,
+        outcome=outcome,
+        actor_id=actor_id,
+        actor=actor,
+        target_type=target_type,
+        target_id=target_id,
+        target=target,
+        ip=ip,
+        details=details or {},
+        prev_hash=last or GENESIS,
+    )
     event.hash = digest(event)
     event.save(force_insert=True)
     line = json.dumps({"id": event.pk, **canonical(event), "hash": event.hash}, sort_keys=True)
@@ -138,13 +162,6 @@ def audit_purge(*, now: datetime | None = None) -> int:
         _append(
             at=timezone.now(),
             action="audit.purged",
-            outcome=Outcome.SUCCESS.value,
-            actor_id=None,
-            actor="",
-            target_type="",
-            target_id="",
-            target="",
-            ip=None,
             details={
                 "through_id": last["id"],
                 "through_hash": last["hash"],

@@ -26,7 +26,8 @@ from hypothesis.stateful import (
 
 from audit.models import AuditEvent
 from audit.selectors import chain_check
-from audit.services import _append, _lock_chain, audit_purge, audit_record
+from audit.services import audit_purge, audit_record
+from tests.audit.test_log import _old
 
 ACTIONS = st.sampled_from(["auth.login", "auth.login_failed", "export.csv", "record.viewed"])
 DETAILS = st.dictionaries(
@@ -72,20 +73,7 @@ class ChainMachine(RuleBasedStateMachine):
         # Only while the log is young and untouched: old records come first in a real log.
         if AuditEvent.objects.filter(at__gte=timezone.now() - timedelta(days=365)).exists():
             return
-        with transaction.atomic():
-            _lock_chain()
-            _append(
-                at=timezone.now() - timedelta(days=days),
-                action=action,
-                outcome="success",
-                actor_id=None,
-                actor="",
-                target_type="",
-                target_id="",
-                target="",
-                ip=None,
-                details={},
-            )
+        _old(days, action)
 
     @rule()
     def purge(self) -> None:

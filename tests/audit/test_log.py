@@ -28,18 +28,7 @@ def _old(days: int, action: str = "auth.login") -> AuditEvent:
     """A record written ``days`` ago (the service always writes now)."""
     with transaction.atomic():
         _lock_chain()
-        return _append(
-            at=timezone.now() - timedelta(days=days),
-            action=action,
-            outcome="success",
-            actor_id=None,
-            actor="",
-            target_type="",
-            target_id="",
-            target="",
-            ip=None,
-            details={},
-        )
+        return _append(at=timezone.now() - timedelta(days=days), action=action)
 
 
 def test_a_record_names_who_what_target_when_where_and_outcome(learner):
