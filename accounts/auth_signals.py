@@ -13,6 +13,7 @@ from typing import Any
 
 from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -89,7 +90,14 @@ def record_email_removed(
 
 @receiver(mfa_signals.authenticator_added)
 def new_session_key_on_mfa(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
-    """A session that has just raised its own assurance gets a new key (allauth keeps it)."""
+    """A session that has just raised its own assurance gets a new key (allauth keeps it).
+
+    Not for recovery codes: allauth makes them with a first app or key (whose own signal has
+    rotated the key already) and sends their signal after commit, which may come after the
+    response has set the cookie: a key rotated then would sign the user out."""
+    authenticator = kwargs.get("authenticator")
+    if authenticator is not None and authenticator.type == Authenticator.Type.RECOVERY_CODES:
+        return
     if request is not None and hasattr(request, "session"):
         request.session.cycle_key()
 

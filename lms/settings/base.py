@@ -115,10 +115,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# allauth's backend alone (it is Django's ModelBackend underneath, permissions included): every
+# sign-in goes through allauth, and a second backend would hash every wrong password twice.
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 # Argon2 (memory-hard) first; the PBKDF2 and bcrypt/scrypt entries still verify older hashes,
 # and Django rewrites such a hash with Argon2 at the owner's next successful sign-in.
 PASSWORD_HASHERS = [

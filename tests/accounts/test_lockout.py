@@ -158,9 +158,9 @@ def test_an_unknown_email_costs_the_same_work_as_a_real_account(learner):
     for attempt in range(7):
         (real_hashes, real_queries) = _work(real, learner.email, WRONG)
         (unknown_hashes, unknown_queries) = _work(unknown, UNKNOWN, WRONG)
-        # Django's and allauth's backends each check a password, or hash a dummy one for an
+        # allauth's backend (the only one) checks the password, or hashes a dummy one for an
         # unknown email; a locked attempt checks none, for either.
-        assert real_hashes == unknown_hashes == (0 if attempt >= 5 else 2), attempt
+        assert real_hashes == unknown_hashes == (0 if attempt >= 5 else 1), attempt
         if attempt >= 5:
             assert real_queries == unknown_queries, attempt
         else:
