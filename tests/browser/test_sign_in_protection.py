@@ -20,7 +20,7 @@ def _sign_in(page: Page, email: str) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(factories.PASSWORD)
-    page.locator("main").get_by_role("button", name=re.compile("sign in", re.I)).click()
+    page.locator("main").get_by_role("button", name=re.compile(r"^sign in$", re.I)).click()
     expect(page.get_by_role("link", name="Sign out")).to_be_visible()
 
 
@@ -84,11 +84,11 @@ def test_a_locked_account_is_told_calmly_what_to_do(page: Page, screenshot):
     for _ in range(5):
         page.get_by_label("Email").fill(user.email)
         page.get_by_label("Password").fill("a wrong guess at the password")
-        page.locator("main").get_by_role("button", name=re.compile("sign in", re.I)).click()
+        page.locator("main").get_by_role("button", name=re.compile(r"^sign in$", re.I)).click()
         expect(page.locator("main")).to_contain_text("are not correct")
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(factories.PASSWORD)
-    page.locator("main").get_by_role("button", name=re.compile("sign in", re.I)).click()
+    page.locator("main").get_by_role("button", name=re.compile(r"^sign in$", re.I)).click()
     expect(page.locator("main")).to_contain_text(
         "Signing in to this account is paused after too many failed attempts."
     )
