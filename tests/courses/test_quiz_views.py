@@ -147,3 +147,39 @@ def test_certificate_component_says_where_the_certificate_is_issued(learner_clie
     page = learner_client.get(_url(certificate))
     assert b"Certificate of completion" in page.content
     assert b"Signed by Training Coordinator" in page.content
+
+
+def _records(learner):
+    """The learner's progress rows and enrollment summary, as stored."""
+    progress = list(
+        Progress.objects.order_by("pk").values_list("pk", "clock_at", "updated_at", "percent")
+    )
+    enrollments = list(
+        learner.enrollments.order_by("pk").values_list("pk", "last_activity_at", "started_at")
+    )
+    return progress, enrollments
+
+
+def test_a_refused_quiz_submission_records_nothing(learner_client, learner, quiz):
+    """The form comes back with its errors, and the progress clock and the learner's last
+    activity stay as they were (found by the fuzz: the page shown again restarted them)."""
+    learner_client.get(_url(quiz))
+    learner_client.post(_url(quiz, "quiz/start/"))
+    attempt = QuizAttempt.objects.get()
+    before = _records(learner)
+    single = quiz.questions.get(kind="single")
+    response = learner_client.post(
+        _url(quiz, "quiz/submit/"), {"attempt": attempt.pk, f"q{single.pk}": "not-a-choice"}
+    )
+    assert response.status_code == 400
+    assert _records(learner) == before
+
+
+def test_a_refused_survey_submission_records_nothing(learner_client, learner, module):
+    """A survey answered badly before its page was ever opened leaves no progress row."""
+    survey = factories.survey(module, slug="evaluation", position=10)
+    before = _records(learner)
+    response = learner_client.post(_url(survey, "survey/"), {})
+    assert response.status_code == 400
+    assert b"This question needs an answer." in response.content
+    assert _records(learner) == before
