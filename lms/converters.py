@@ -1,5 +1,7 @@
 """Path converters of the project's URLs."""
 
+from lms.ids import MAX_ID_DIGITS
+
 
 class IdConverter:
     """A primary key in a URL: 1 to 18 digits, as many as a positive 64-bit key holds.
@@ -9,7 +11,7 @@ class IdConverter:
     number, which can name no row, is refused here: the URL does not match, a 404.
     """
 
-    regex = "[0-9]{1,18}"
+    regex = f"[0-9]{{1,{MAX_ID_DIGITS}}}"
 
     def to_python(self, value: str) -> int:
         return int(value)

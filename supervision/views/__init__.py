@@ -31,13 +31,13 @@ from courses.models import (
     Series,
 )
 from lms.csvstream import Echo, csv_safe
+from lms.ids import parse_id
 from reminders.models import Reminder
 from supervision import selectors, services
 from supervision.forms import AssignmentChangeForm, AssignmentForm, LearnerFilterForm
 from supervision.selectors import Filters
 
 PAGE_SIZE = 50
-MAX_ID_DIGITS = 18  # a positive 64-bit primary key
 EXPORT_CHUNK = 1000  # rows fetched from the database, and written to the client, at a time
 CSV_COLUMNS = [
     "agency",
@@ -396,15 +396,6 @@ def export_csv(request: SupervisorHttpRequest) -> StreamingHttpResponse:
     return response
 
 
-def _posted_id(request: SupervisorHttpRequest, name: str) -> int | None:
-    """The id a form posted, or None for anything that cannot name a row (text, NUL bytes,
-    more digits than a 64-bit key holds)."""
-    value = request.POST.get(name, "")
-    if value.isascii() and value.isdigit() and len(value) <= MAX_ID_DIGITS:
-        return int(value)
-    return None
-
-
 @require_POST
 @supervisor_required
 def nudge(request: SupervisorHttpRequest, learner_id: int) -> HttpResponse:
@@ -413,7 +404,7 @@ def nudge(request: SupervisorHttpRequest, learner_id: int) -> HttpResponse:
     )
     agency = request.agency if request.agency in agencies else agencies[0]
     scoped = selectors.enrollments_for_supervisor(supervisor=request.user, agency=agency)
-    chosen = _posted_id(request, "enrollment")
+    chosen = parse_id(request.POST.get("enrollment"))
     enrollment = scoped.filter(user=learner, pk=chosen).first() if chosen else None
     if enrollment is None:
         enrollment = (

@@ -1,5 +1,7 @@
 """The quiz and survey pages as a learner uses them: start, answer, see what was wrong."""
 
+from urllib.parse import urlencode
+
 import pytest
 
 from courses import services as course_services
@@ -183,3 +185,23 @@ def test_a_refused_survey_submission_records_nothing(learner_client, learner, mo
     assert response.status_code == 400
     assert b"This question needs an answer." in response.content
     assert _records(learner) == before
+
+
+@pytest.mark.parametrize(
+    "odd",
+    ["q\u00b2", "q" + "9" * 5000, "q\u0663", "q-1", "q", "q 1"],
+    ids=["superscript", "5000-digits", "arabic-indic", "negative", "bare", "space"],
+)
+def test_a_field_that_only_looks_like_an_answer_is_ignored(learner_client, quiz, odd):
+    """``q²`` passes ``str.isdigit()`` but not ``int()``; a thousand digits pass neither: such
+    names are not answers, and the real answers are scored (found by the fuzz: a 500)."""
+    learner_client.post(_url(quiz, "quiz/start/"))
+    attempt = QuizAttempt.objects.get()
+    data = {"attempt": attempt.pk, **_right_answers(quiz), odd: "1"}
+    response = learner_client.post(
+        _url(quiz, "quiz/submit/"),
+        urlencode(data, doseq=True),  # a field name this long is past a multipart header's limit
+        content_type="application/x-www-form-urlencoded",
+        follow=True,
+    )
+    assert b"You passed with 100%" in response.content
