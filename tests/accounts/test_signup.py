@@ -141,6 +141,20 @@ def test_a_confirmation_posted_with_an_unreadable_body_verifies_nothing(
     assert not EmailAddress.objects.get(email="riley@example.net").verified
 
 
+@pytest.mark.parametrize(
+    "target", ["http://[\x00::1]/", "http://[x]/", "//[::1", "http://[::1]:99999/"]
+)
+def test_a_malformed_next_address_is_not_followed(client, learner, target):
+    """The sign-in page opens, and signing in goes home, not to the malformed address (Python's
+    URL parser raises on a bad bracketed host: a 500, found by the fuzz)."""
+    page = client.get("/accounts/login/", {"next": target})
+    assert page.status_code == 200
+    response = client.post(
+        "/accounts/login/", {"login": learner.email, "password": factories.PASSWORD, "next": target}
+    )
+    assert (response.status_code, response["Location"]) == (302, "/")
+
+
 def test_verified_address_on_agency_domain_makes_user_learner_of_agency(
     client, agency, agency_domain
 ):
