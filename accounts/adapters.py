@@ -1,4 +1,10 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest
+
+from lms.clientip import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -15,3 +21,17 @@ class AccountAdapter(DefaultAccountAdapter):
             return super().is_safe_url(url)
         except ValueError:
             return False
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """allauth's per-address limits count the client behind our proxies (``lms.clientip``),
+        and never refuse a request whose forwarding header is shorter than expected."""
+        return client_ip(request)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Project hooks into allauth.mfa."""
+
+    def generate_authenticator_name(self, user: AbstractBaseUser, type: Authenticator.Type) -> str:
+        """The name a new key is offered under ("Security key 1", "Security key 2", ...)."""
+        count = Authenticator.objects.filter(user_id=user.pk, type=type).count()
+        return f"Security key {count + 1}"

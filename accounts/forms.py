@@ -1,8 +1,10 @@
+from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PREFERRED_LANGUAGES
+from accounts.selectors import mfa_enrollment_needs_email_code
 
 
 class SignupForm(AllauthSignupForm):
@@ -20,6 +22,23 @@ class SignupForm(AllauthSignupForm):
         user.full_name = self.cleaned_data["full_name"].strip()
         user.save(update_fields=["full_name"])
         return user
+
+
+class AddEmailForm(AllauthAddEmailForm):
+    """allauth's form for adding an email address, refused while the user's first
+    authenticator still waits for the emailed code: otherwise whoever holds the password could
+    add and verify an address of their own, make it primary and receive the code there."""
+
+    def clean_email(self) -> str:
+        if mfa_enrollment_needs_email_code(self.user):
+            raise forms.ValidationError(
+                _(
+                    "Your role requires two-factor authentication: turn it on first, then "
+                    "add another email address. If you cannot read your current address, ask "
+                    "your administrator to change it."
+                )
+            )
+        return super().clean_email()
 
 
 class ProfileForm(forms.Form):
@@ -61,3 +80,16 @@ class ProfileForm(forms.Form):
 
     def clean_officer_id(self) -> str:
         return self.cleaned_data["officer_id"].strip()
+
+
+class MfaEmailCodeForm(forms.Form):
+    """The code from the enrollment email, as typed (spaces and dashes allowed)."""
+
+    code = forms.CharField(
+        label=_("Code from the email"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+        error_messages={"required": _("Type the 8-digit code from the email.")},
+    )

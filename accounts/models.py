@@ -1,3 +1,4 @@
+import hashlib
 import zoneinfo
 from datetime import date
 from typing import ClassVar
@@ -81,6 +82,9 @@ class User(AbstractUser):
         ordering = ["email"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+        permissions = [
+            ("reset_mfa", _("Can reset a user's two-factor authentication")),
         ]
 
     def __str__(self) -> str:
@@ -188,3 +192,34 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.agency} ({self.get_role_display()})"
+
+
+class MfaEnrollmentCode(models.Model):
+    """A one-time code emailed to a user who must use MFA, before they add a first
+    authenticator: knowing the password is not enough to enrol one (``accounts.services``).
+
+    Only an HMAC of the code is kept, and only the SHA-256 of the random token that ties it to
+    the browser session that asked for it. A code is good for a few minutes and a few tries,
+    once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField(_("sent to"))
+    session_binding = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("MFA enrollment code")
+        verbose_name_plural = _("MFA enrollment codes")
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @staticmethod
+    def binding_hash(binding: str) -> str:
+        """What is stored of the session's token: its SHA-256."""
+        return hashlib.sha256(binding.encode()).hexdigest()

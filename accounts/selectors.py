@@ -2,13 +2,16 @@
 
 import zoneinfo
 from collections.abc import Iterable
+from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 
-from accounts.models import Agency, Membership, User
+from accounts.models import Agency, Membership, MfaEnrollmentCode, User
 
 
 def supervision_of(*, user: User, agency: Agency) -> QuerySet[Membership]:
@@ -43,3 +46,69 @@ def learner_here(agency: Agency) -> Exists:
 def has_mfa(user: User) -> bool:
     """The user signs in with a second factor (an authenticator app or a security key)."""
     return is_mfa_enabled(user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN])
+
+
+def mfa_required_by_role(user: User) -> bool:
+    """The user's role is one that must use MFA when the site requires it: staff (Django admin
+    holds every record), authors (the studio changes what every learner sees) and supervisors
+    of any agency (their pages hold learners' records). Learners may choose it."""
+    if user.is_staff or user.is_superuser or user.is_author:
+        return True
+    return Membership.objects.filter(user=user, role=Membership.Role.SUPERVISOR).exists()
+
+
+def mfa_enrollment_needs_email_code(user: User) -> bool:
+    """Adding a first authenticator needs a code sent to the user's verified email as well as
+    the password: the site requires MFA, the user's role must use it, and they have none yet
+    (with one, changes go through allauth's reauthentication in a session that used it)."""
+    return settings.LMS_REQUIRE_MFA and not has_mfa(user) and mfa_required_by_role(user)
+
+
+def verified_primary_email(user: User) -> str | None:
+    """The address the user signs in with, if it is verified (codes and notices go there)."""
+    return (
+        EmailAddress.objects.filter(user=user, primary=True, verified=True)
+        .values_list("email", flat=True)
+        .first()
+    )
+
+
+def mfa_reset_allowed(*, by: User, user: User) -> bool:
+    """Who may reset another user's MFA: active staff with the ``accounts.reset_mfa``
+    permission (superusers have it), never their own, and only a superuser a superuser's."""
+    return (
+        by.is_active
+        and by.is_staff
+        and by.has_perm("accounts.reset_mfa")
+        and by.pk != user.pk
+        and (by.is_superuser or not user.is_superuser)
+    )
+
+
+def mfa_enrollment_confirmed(*, user: User, binding: str | None) -> bool:
+    """The session holding ``binding`` entered a right code for the user within the last
+    ``LMS_MFA_ENROLL_CODE_MINUTES``: it may add a first authenticator."""
+    if not binding:
+        return False
+    since = timezone.now() - timedelta(minutes=settings.LMS_MFA_ENROLL_CODE_MINUTES)
+    return MfaEnrollmentCode.objects.filter(
+        user=user, session_binding=MfaEnrollmentCode.binding_hash(binding), used_at__gte=since
+    ).exists()
+
+
+def mfa_enrollment_code_live(*, user: User, binding: str | None) -> MfaEnrollmentCode | None:
+    """The user's code for this session that can still be entered (unused, in time, with tries
+    left), if any."""
+    if not binding:
+        return None
+    return (
+        MfaEnrollmentCode.objects.filter(
+            user=user,
+            session_binding=MfaEnrollmentCode.binding_hash(binding),
+            used_at=None,
+            expires_at__gt=timezone.now(),
+            attempts__lt=settings.LMS_MFA_ENROLL_CODE_ATTEMPTS,
+        )
+        .order_by("-created_at")
+        .first()
+    )

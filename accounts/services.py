@@ -1,18 +1,39 @@
-"""Writes for users, agencies and memberships."""
+"""Writes for users, agencies and memberships, and for their two-factor authentication."""
 
+import enum
+import secrets
+from datetime import timedelta
+from importlib import import_module
+from typing import Any, NamedTuple
+
+from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.module_loading import import_string
 
-from accounts.models import Agency, AgencyDomain, Membership, User
+from accounts.models import Agency, AgencyDomain, Membership, MfaEnrollmentCode, User
+from accounts.selectors import mfa_reset_allowed, verified_primary_email
+from audit.models import Outcome
+from audit.services import audit_record
 
 
 @transaction.atomic
-def membership_join_by_email_domain(*, user: User, email: str) -> Membership | None:
+def membership_join_by_email_domain(
+    *, user: User, email: str, request: HttpRequest | None = None
+) -> Membership | None:
     """Add ``user`` as a learner to the agency that owns the verified domain of ``email``.
 
     Returns the membership (new or existing), or None when no agency owns the domain. Never
-    changes an existing membership's role.
+    changes an existing membership's role. A learner removed from the agency earlier joins
+    again this way, as a newcomer.
     """
     domain = email.rsplit("@", 1)[-1].strip().lower()
     agency_domain = (
@@ -20,17 +41,26 @@ def membership_join_by_email_domain(*, user: User, email: str) -> Membership | N
     )
     if agency_domain is None:
         return None
-    return membership_ensure(user=user, agency=agency_domain.agency)
+    return membership_ensure(
+        user=user, agency=agency_domain.agency, by=user, request=request, via="email domain"
+    )
 
 
 @transaction.atomic
 def membership_ensure(
-    *, user: User, agency: Agency, role: str = Membership.Role.LEARNER
+    *,
+    user: User,
+    agency: Agency,
+    role: str = Membership.Role.LEARNER,
+    by: User | None = None,
+    request: HttpRequest | None = None,
+    via: str = "",
 ) -> Membership:
     """Return the user's membership of the agency, creating it with ``role`` if absent.
 
     A learner who joins is given what the agency requires of its learners at once, in the
-    same transaction (``learner_joined``). Never changes an existing membership's role.
+    same transaction (``learner_joined``). Never changes an existing membership's role. A new
+    membership is audited (``membership.added``, by ``by``; nobody: the system, as the seed).
     """
     try:
         with transaction.atomic():
@@ -39,6 +69,10 @@ def membership_ensure(
             )
     except IntegrityError:  # a concurrent request created it first
         return Membership.objects.get(user=user, agency=agency)
+    if created:
+        _membership_audit(
+            "membership.added", membership, by=by, request=request, details={"via": via}
+        )
     if created and membership.role == Membership.Role.LEARNER:
         learner_joined(membership=membership)
     return membership
@@ -77,3 +111,435 @@ def profile_update(
     user.full_clean(exclude=["password", "email"])
     user.save(update_fields=["full_name", "certificate_name", "officer_id", "preferred_language"])
     return user
+
+
+# --- Two-factor authentication -------------------------------------------------------------
+
+MFA_CODE_DIGITS = 8
+
+
+def _code_hash(*, user: User, binding_hash: str, code: str) -> str:
+    # Keyed by SECRET_KEY: the stored value cannot be reversed by trying the 10^8 codes.
+    value = f"{user.pk}:{binding_hash}:{code}"
+    return salted_hmac("accounts.MfaEnrollmentCode", value, algorithm="sha256").hexdigest()
+
+
+def normalize_mfa_code(code: str) -> str:
+    """The digits of a code as typed: spaces and dashes (as in the email) are ignored."""
+    return "".join(ch for ch in code if ch.isdigit())
+
+
+def _send_account_email(*, user: User, to: str, template: str, context: dict) -> None:
+    """A message about the user's account, in the product's words (``templates/emails/
+    accounts/``), text only like allauth's own notices."""
+    context = {"user": user, "base_url": settings.LMS_BASE_URL, **context}
+    subject = render_to_string(f"emails/accounts/{template}_subject.txt", context)
+    body = render_to_string(f"emails/accounts/{template}.txt", context)
+    prefix = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
+    send_mail(f"{prefix}{' '.join(subject.split())}", body, None, [to])
+
+
+@transaction.atomic
+def mfa_enrollment_code_send(
+    *, user: User, binding: str, request: HttpRequest | None = None
+) -> MfaEnrollmentCode | None:
+    """Email the user a new one-time code for adding their first authenticator, tied to the
+    session that holds ``binding`` (a random token the view keeps in the session).
+
+    The code goes to the verified primary address (the caller checks there is one); any
+    earlier code of the user stops working. At most ``LMS_MFA_ENROLL_CODES_PER_HOUR`` codes are
+    sent per user an hour: past that, nothing is sent, the refusal is recorded and None is
+    returned. The email leaves after commit; the audit log records ``mfa.enrol_code_sent``."""
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one sender at a time
+    now = timezone.now()
+    email = verified_primary_email(user)
+    if email is None:
+        raise ValueError("The user has no verified primary email address.")
+    sent_lately = MfaEnrollmentCode.objects.filter(
+        user=user, created_at__gt=now - timedelta(hours=1)
+    ).count()
+    if sent_lately >= settings.LMS_MFA_ENROLL_CODES_PER_HOUR:
+        audit_record(
+            action="mfa.enrol_code_sent",
+            actor=user,
+            target=user,
+            request=request,
+            outcome=Outcome.REFUSED,
+            details={"reason": "too many codes this hour", "sent_last_hour": sent_lately},
+        )
+        return None
+    MfaEnrollmentCode.objects.filter(user=user, used_at=None, expires_at__gt=now).update(
+        expires_at=now
+    )
+    code = f"{secrets.randbelow(10**MFA_CODE_DIGITS):0{MFA_CODE_DIGITS}d}"
+    binding_hash = MfaEnrollmentCode.binding_hash(binding)
+    minutes = settings.LMS_MFA_ENROLL_CODE_MINUTES
+    row = MfaEnrollmentCode.objects.create(
+        user=user,
+        email=email,
+        session_binding=binding_hash,
+        code_hash=_code_hash(user=user, binding_hash=binding_hash, code=code),
+        created_at=now,
+        expires_at=now + timedelta(minutes=minutes),
+    )
+    audit_record(
+        action="mfa.enrol_code_sent",
+        actor=user,
+        target=user,
+        request=request,
+        details={"email": email, "code_id": row.pk, "minutes": minutes},
+    )
+    shown = f"{code[:4]} {code[4:]}"
+    transaction.on_commit(
+        lambda: _send_account_email(
+            user=user,
+            to=email,
+            template="mfa_enrollment_code",
+            context={"code": shown, "minutes": minutes},
+        )
+    )
+    return row
+
+
+class CodeCheck(enum.Enum):
+    CONFIRMED = "confirmed"
+    WRONG = "wrong"  # tries remain
+    SPENT = "spent"  # no live code for this session: expired, used, out of tries, or none
+
+
+class CodeCheckResult(NamedTuple):
+    outcome: CodeCheck
+    attempts_left: int = 0
+
+
+@transaction.atomic
+def mfa_enrollment_code_check(
+    *, user: User, binding: str, code: str, request: HttpRequest | None = None
+) -> CodeCheckResult:
+    """Check a code typed in the session that holds ``binding``: the user's latest live code
+    for that session, within its minutes and tries. A right code is used up at once (it never
+    works twice); a wrong one costs a try. Each outcome is recorded in the audit log
+    (``mfa.enrol_code_confirmed`` or ``mfa.enrol_code_failed``)."""
+    now = timezone.now()
+    binding_hash = MfaEnrollmentCode.binding_hash(binding)
+    row = (
+        MfaEnrollmentCode.objects.select_for_update()
+        .filter(
+            user=user,
+            session_binding=binding_hash,
+            used_at=None,
+            expires_at__gt=now,
+            attempts__lt=settings.LMS_MFA_ENROLL_CODE_ATTEMPTS,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if row is None:
+        audit_record(
+            action="mfa.enrol_code_failed",
+            actor=user,
+            target=user,
+            request=request,
+            outcome=Outcome.FAILURE,
+            details={"reason": "no live code for this session"},
+        )
+        return CodeCheckResult(CodeCheck.SPENT)
+    typed = normalize_mfa_code(code)
+    expected = _code_hash(user=user, binding_hash=binding_hash, code=typed)
+    if len(typed) == MFA_CODE_DIGITS and constant_time_compare(row.code_hash, expected):
+        row.used_at = now
+        row.save(update_fields=["used_at"])
+        audit_record(
+            action="mfa.enrol_code_confirmed",
+            actor=user,
+            target=user,
+            request=request,
+            details={"code_id": row.pk},
+        )
+        return CodeCheckResult(CodeCheck.CONFIRMED)
+    row.attempts += 1
+    row.save(update_fields=["attempts"])
+    left = settings.LMS_MFA_ENROLL_CODE_ATTEMPTS - row.attempts
+    audit_record(
+        action="mfa.enrol_code_failed",
+        actor=user,
+        target=user,
+        request=request,
+        outcome=Outcome.FAILURE,
+        details={"reason": "wrong code", "code_id": row.pk, "attempts_left": left},
+    )
+    return CodeCheckResult(CodeCheck.WRONG if left else CodeCheck.SPENT, left)
+
+
+# --------------------------------------------------------------------------- leaving, access
+
+
+class MembershipRefused(Exception):
+    """The membership was not changed; the message says why, for the person asking."""
+
+
+class AccountRefused(Exception):
+    """The account was not changed; the message says why, for the person asking."""
+
+
+def _membership_audit(
+    action: str,
+    membership: Membership,
+    *,
+    by: User | None,
+    request: HttpRequest | None,
+    outcome: str = Outcome.SUCCESS,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """One audit record about a membership: the member is the target, the agency and role are
+    named by id and slug (the membership row itself may be gone)."""
+    audit_record(
+        action=action,
+        actor=by,
+        target=membership.user,
+        request=request,
+        outcome=outcome,
+        details={
+            "agency_id": membership.agency_id,
+            "agency": membership.agency.slug,
+            "role": membership.role,
+            **{key: value for key, value in (details or {}).items() if value not in ("", None)},
+        },
+    )
+
+
+def _follow_ups(paths: list[str], **kwargs: Any) -> dict[str, int]:
+    """Call each function named in a setting (apps above ``accounts``, which it may not
+    import), in the caller's transaction; their counts go into the audit record."""
+    counts: dict[str, int] = {}
+    for path in paths:
+        result = import_string(path)(**kwargs)
+        if isinstance(result, dict):
+            counts.update(result)
+    return counts
+
+
+def member_left(*, membership: Membership) -> dict[str, int]:
+    """Call what follows a member leaving an agency: each function named in
+    ``settings.LMS_MEMBER_LEFT``, with ``user`` and ``agency``. Today: the agency's assignments
+    let the learner go (``courses.assignments.assignments_release_learner``) and the queued
+    reminders from the agency are cancelled (``reminders.services``)."""
+    return _follow_ups(settings.LMS_MEMBER_LEFT, user=membership.user, agency=membership.agency)
+
+
+def _removal_refused(membership: Membership, by: User) -> str:
+    if by.is_staff:
+        return ""
+    if not Membership.objects.filter(
+        user=by, agency_id=membership.agency_id, role=Membership.Role.SUPERVISOR
+    ).exists():
+        return "Only the agency's supervisors can remove its learners."
+    if membership.user_id == by.pk:
+        return "You cannot remove yourself from the agency; ask an administrator."
+    if membership.role != Membership.Role.LEARNER:
+        return "Supervisors are removed by an administrator, not from the agency pages."
+    return ""
+
+
+def membership_remove(
+    *, membership: Membership, by: User, request: HttpRequest | None = None
+) -> dict[str, int]:
+    """End a user's place in an agency: the agency's supervisors remove its learners (never a
+    supervisor, never themselves); staff remove anyone (Django admin).
+
+    The records stay: enrollments, progress, completions and certificates are the learner's
+    own. What the agency gave ends: its assignments let the learner go (unfinished enrollments
+    stay open but are no longer due; no refresher opens from the agency), its queued reminders
+    to them are cancelled, and its supervisors no longer see them anywhere (every supervisor
+    read is scoped by membership). Audited as ``membership.removed`` with what it did; a
+    refusal is audited too and raises ``MembershipRefused``. A learner who joins again (a
+    verified email on the agency's domain, or staff) starts as a newcomer. Returns the counts.
+    """
+    why = _removal_refused(membership, by)
+    if why:
+        _membership_audit(
+            "membership.removed",
+            membership,
+            by=by,
+            request=request,
+            outcome=Outcome.REFUSED,
+            details={"reason": why},
+        )
+        raise MembershipRefused(why)
+    with transaction.atomic():
+        # Locked, so two removals at once remove (and record) once.
+        current = (
+            Membership.objects.select_for_update()
+            .select_related("user", "agency")
+            .filter(pk=membership.pk)
+            .first()
+        )
+        if current is None:
+            return {}
+        joined_at = current.joined_at
+        current.delete()
+        counts = member_left(membership=current)
+        _membership_audit(
+            "membership.removed",
+            current,
+            by=by,
+            request=request,
+            details={"joined_at": joined_at.isoformat(), **counts},
+        )
+    return counts
+
+
+@transaction.atomic
+def membership_role_set(
+    *, membership: Membership, role: str, by: User, request: HttpRequest | None = None
+) -> Membership:
+    """Change a member's role in an agency (staff, in Django admin). A member who becomes a
+    learner receives what the agency requires of its learners (``learner_joined``); one who
+    stops being a learner is let go by the agency's assignments and reminders as a learner
+    who leaves (``member_left``). Audited as ``membership.role_changed``."""
+    if not by.is_staff:
+        raise MembershipRefused("Only an administrator can change a member's role.")
+    if role not in Membership.Role.values:
+        raise MembershipRefused("Unknown role.")
+    current = Membership.objects.select_for_update().select_related("user", "agency")
+    membership = current.get(pk=membership.pk)
+    before = membership.role
+    if before == role:
+        return membership
+    counts: dict[str, int] = {}
+    if before == Membership.Role.LEARNER:
+        counts = member_left(membership=membership)
+    membership.role = role
+    membership.full_clean()
+    membership.save(update_fields=["role"])
+    if role == Membership.Role.LEARNER:
+        learner_joined(membership=membership)
+    _membership_audit(
+        "membership.role_changed",
+        membership,
+        by=by,
+        request=request,
+        details={"previous": before, **counts},
+    )
+    return membership
+
+
+def sessions_end(*, user: User) -> int:
+    """Delete every unexpired session signed in as ``user``, so they are signed out at once
+    (Django would also refuse an inactive user's session, but reactivation would bring a kept
+    one back). Sessions are found by reading each stored session (the session table has no
+    user column): a rare staff action, about a second per 100,000 sessions. Sessions kept
+    elsewhere than the database (the cache or signed-cookie engines) cannot be listed and are
+    left to Django's own check. Returns how many."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not issubclass(store, DatabaseSessionStore):
+        return 0
+    user_id = str(user.pk)
+    decode = store().decode
+    keys = [
+        key
+        for key, data in store.get_model_class()
+        .objects.filter(expire_date__gt=timezone.now())
+        .values_list("session_key", "session_data")
+        .iterator(chunk_size=2000)
+        if str(decode(data).get(SESSION_KEY)) == user_id
+    ]
+    for key in keys:
+        store(session_key=key).delete()
+    return len(keys)
+
+
+def _access_refused(user: User, by: User, *, action: str, request: HttpRequest | None) -> None:
+    why = ""
+    if not by.is_staff:
+        why = "Only an administrator can change whether an account is active."
+    elif user.pk == by.pk:
+        why = "You cannot deactivate or reactivate your own account."
+    if why:
+        audit_record(
+            action=action,
+            actor=by,
+            target=user,
+            request=request,
+            outcome=Outcome.REFUSED,
+            details={"reason": why},
+        )
+        raise AccountRefused(why)
+
+
+def user_deactivate(
+    *, user: User, by: User, reason: str, request: HttpRequest | None = None
+) -> User:
+    """Deactivate an account (staff): the user can no longer sign in, their sessions end at
+    once, and they receive no more reminders (queued ones are cancelled, ``LMS_USER_DEACTIVATED``;
+    the planner and the sender skip inactive accounts). Their records and memberships stay, so
+    ``user_reactivate`` gives everything back. Refused for one's own account and for anyone but
+    staff (audited, ``AccountRefused``); a reason is required. Deactivating an inactive account
+    changes nothing. Audited as ``user.deactivated``."""
+    reason = reason.strip()
+    if not reason:
+        raise AccountRefused("Give the reason for deactivating the account.")
+    _access_refused(user, by, action="user.deactivated", request=request)
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if not user.is_active:
+            return user
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        counts = _follow_ups(settings.LMS_USER_DEACTIVATED, user=user)
+        counts["sessions_ended"] = sessions_end(user=user)
+        audit_record(
+            action="user.deactivated",
+            actor=by,
+            target=user,
+            request=request,
+            details={"reason": reason[:500], **counts},
+        )
+    return user
+
+
+def user_reactivate(*, user: User, by: User, request: HttpRequest | None = None) -> User:
+    """Let a deactivated account sign in again (staff). Its memberships never ended, so its
+    agencies' pages and reminders resume with it. Audited as ``user.reactivated``."""
+    _access_refused(user, by, action="user.reactivated", request=request)
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.is_active:
+            return user
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        audit_record(action="user.reactivated", actor=by, target=user, request=request)
+    return user
+
+
+@transaction.atomic
+def mfa_reset(*, user: User, by: User, request: HttpRequest | None = None) -> list[str]:
+    """Staff reset a user's MFA (a lost phone or key): every authenticator of the user is
+    deleted (app, security keys, recovery codes), every session of theirs ends, the owner is
+    emailed after commit and ``mfa.reset`` is recorded with ``by`` as the actor. At the next
+    sign-in the user has only their password, and, if their role must use MFA, sets it up again
+    through the emailed code. Refused (PermissionDenied) unless ``mfa_reset_allowed``. Returns
+    the kinds of authenticator removed."""
+    if not mfa_reset_allowed(by=by, user=user):
+        raise PermissionDenied("Only staff allowed to reset MFA may reset another user's.")
+    authenticators = Authenticator.objects.filter(user=user)
+    removed = sorted(authenticators.values_list("type", flat=True))
+    authenticators.delete()
+    ended = sessions_end(user=user)
+    audit_record(
+        action="mfa.reset",
+        actor=by,
+        target=user,
+        request=request,
+        details={"removed": removed, "sessions_ended": ended},
+    )
+    email = verified_primary_email(user) or user.email
+    transaction.on_commit(
+        lambda: _send_account_email(
+            user=user,
+            to=email,
+            template="mfa_reset",
+            context={"at": timezone.now(), "by_staff": True},
+        )
+    )
+    return removed

@@ -1,12 +1,18 @@
-"""The user's own pages (allauth serves sign-in, email and two-factor ones)."""
+"""The user's own pages (allauth serves sign-in, email and two-factor ones), and the emailed
+code that comes before a first authenticator."""
 
+import secrets
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from accounts import services
-from accounts.forms import ProfileForm
+from accounts import selectors, services
+from accounts.access import MFA_ENROLLMENT_BINDING_KEY
+from accounts.forms import MfaEmailCodeForm, ProfileForm
 from accounts.http import AuthenticatedHttpRequest
 
 
@@ -32,3 +38,71 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
             return redirect("accounts:profile")
         messages.error(request, "Your profile is not saved yet: please correct the fields marked.")
     return render(request, "accounts/profile.html", {"form": form})
+
+
+def _mfa_next(request: AuthenticatedHttpRequest) -> str:
+    """Where the code page leads once the code is entered: one of the pages that add an
+    authenticator (the gate sent the user from there), else the two-factor page."""
+    allowed = {reverse("mfa_activate_totp"), reverse("mfa_add_webauthn"), reverse("mfa_index")}
+    wanted = request.GET.get("next", "")
+    return wanted if wanted in allowed else reverse("mfa_index")
+
+
+@require_http_methods(["GET", "POST"])
+def mfa_email_code(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Before a supervisor, author or staff member adds a first authenticator (with MFA
+    required): email a one-time code to their verified address, and take it back. A POST with
+    ``send`` sends a new code; a POST with ``code`` checks it. Anyone who needs no code, or has
+    entered it already in this session, goes straight on."""
+    user = request.user
+    next_url = _mfa_next(request)
+    binding = request.session.get(MFA_ENROLLMENT_BINDING_KEY)
+    if not selectors.mfa_enrollment_needs_email_code(user) or selectors.mfa_enrollment_confirmed(
+        user=user, binding=binding
+    ):
+        return redirect(next_url)
+    email = selectors.verified_primary_email(user)
+    minutes = settings.LMS_MFA_ENROLL_CODE_MINUTES
+    form = MfaEmailCodeForm()
+    if request.method == "POST" and email is not None:
+        if "send" in request.POST:
+            if not binding:
+                binding = secrets.token_urlsafe(32)
+                request.session[MFA_ENROLLMENT_BINDING_KEY] = binding
+            if services.mfa_enrollment_code_send(user=user, binding=binding, request=request):
+                messages.success(request, "Email sent: look for the code in your inbox.")
+            else:
+                messages.error(
+                    request,
+                    "You have asked for several codes in the last hour, so no new one was "
+                    "sent. The last code you received still works until it expires; otherwise "
+                    "please try again later.",
+                )
+            return redirect(request.get_full_path())
+        form = MfaEmailCodeForm(request.POST)
+        if form.is_valid():
+            result = services.mfa_enrollment_code_check(
+                user=user, binding=binding or "", code=form.cleaned_data["code"], request=request
+            )
+            if result.outcome is services.CodeCheck.CONFIRMED:
+                messages.success(
+                    request,
+                    "Thank you, your email address is confirmed. Now add your authenticator "
+                    f"(within {minutes} minutes).",
+                )
+                return redirect(next_url)
+            if result.outcome is services.CodeCheck.WRONG:
+                tries = "1 try" if result.attempts_left == 1 else f"{result.attempts_left} tries"
+                form.add_error("code", f"That code is not the one we sent. {tries} left.")
+            else:
+                form.add_error(
+                    "code",
+                    "This code no longer works: it has expired, was used already, or was "
+                    "mistyped too often. Ask for a new code below.",
+                )
+    live = selectors.mfa_enrollment_code_live(user=user, binding=binding)
+    return render(
+        request,
+        "accounts/mfa_email_code.html",
+        {"email": email, "live": live, "form": form, "minutes": minutes},
+    )

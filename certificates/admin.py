@@ -51,6 +51,7 @@ def revoke(
                 certificate=certificate,
                 by=request.user,  # type: ignore[arg-type]  # the admin's user is staff
                 reason=form.cleaned_data["reason"],
+                request=request,
             )
             count += 1
         modeladmin.message_user(request, f"Revoked {count} certificate(s).", messages.SUCCESS)

@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import learner_zones
+from audit.services import audit_record
 from certificates import tasks
 from certificates.models import Certificate
 from courses.models import Enrollment
@@ -68,12 +70,14 @@ def _build_pdfs_on_commit(enrollment_ids: list[int]) -> None:
 
 
 @transaction.atomic
-def certificate_revoke(*, certificate: Certificate, by: User, reason: str) -> Certificate:
+def certificate_revoke(
+    *, certificate: Certificate, by: User, reason: str, request: HttpRequest | None = None
+) -> Certificate:
     """Revoke a certificate (staff only), with the reason; the verification page then says it
     is revoked, and so does its PDF (rebuilt after commit; the PDF view never serves the copy
     kept for the valid certificate once it is revoked). Refused without a reason; revoking twice
-    keeps the first revocation. Who revoked it, when and why stay on the certificate: that is
-    the audit record."""
+    keeps the first revocation. Who revoked it, when and why stay on the certificate, and the
+    security log records it (``certificate.revoked``, once)."""
     if not getattr(by, "is_staff", False):
         raise PermissionError("Only staff can revoke a certificate.")
     reason = reason.strip()
@@ -84,6 +88,35 @@ def certificate_revoke(*, certificate: Certificate, by: User, reason: str) -> Ce
     )
     certificate.refresh_from_db()
     if revoked:
+        audit_record(
+            action="certificate.revoked",
+            actor=by,
+            target=certificate,
+            request=request,
+            details={
+                "code": certificate.code,
+                "learner_id": certificate.user_id,
+                "series_id": certificate.series_id,
+                "reason": reason[:500],
+            },
+        )
         pk = certificate.pk
         transaction.on_commit(lambda: tasks.certificate_pdf_rebuild.delay(pk), robust=True)
     return certificate
+
+
+def certificate_opened(
+    *, certificate: Certificate, viewer: User, page: str, request: HttpRequest | None = None
+) -> None:
+    """Audit someone other than its learner (a supervisor of the learner's agency, staff)
+    opening a certificate's PDF or credential (``record.viewed``); the learner's own
+    downloads are not recorded."""
+    if certificate.user_id == viewer.pk:
+        return
+    audit_record(
+        action="record.viewed",
+        actor=viewer,
+        target=certificate,
+        request=request,
+        details={"page": page, "code": certificate.code, "learner_id": certificate.user_id},
+    )

@@ -3,7 +3,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.models import User
-from courses.assignments import assignment_cancel, assignment_change, assignment_enrol
+from courses.assignments import (
+    assignment_audit,
+    assignment_cancel,
+    assignment_change,
+    assignment_enrol,
+)
 from courses.models import (
     AdvisoryAcknowledgement,
     Assignment,
@@ -140,7 +145,7 @@ class AssignmentAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change) -> None:
         """An assignment made here links its learners through the same service as one made on
-        the agency pages, and says what it did."""
+        the agency pages, and says what it did; made or changed, it is audited as there."""
         super().save_related(request, form, formsets, change)
         assignment = form.instance
         if assignment.is_cancelled:
@@ -153,16 +158,39 @@ class AssignmentAdmin(admin.ModelAdmin):
                 due_on=assignment.due_on,
                 due_in_days=assignment.due_in_days,
                 recurrence_months=assignment.recurrence_months,
+                request=request,
             )
             self.message_user(request, f"Due date changed for {moved} enrollment(s).")
         outcome = assignment_enrol(assignment=assignment, today=assignment.agency.today())
+        others = sorted(set(form.changed_data) - rule)
+        if not change:
+            assignment_audit(
+                "assignment.created",
+                assignment,
+                by=request.user,
+                request=request,
+                via="admin",
+                learners=assignment.learners.count(),
+                covered=outcome.covered,
+                enrolled=outcome.enrolled,
+            )
+        elif others:
+            assignment_audit(
+                "assignment.changed",
+                assignment,
+                by=request.user,
+                request=request,
+                via="admin",
+                fields=others,
+                enrolled=outcome.enrolled,
+            )
         self.message_user(request, outcome.describe(), messages.INFO)
 
     @admin.action(description="Cancel the selected assignments (enrollments stay)")
     def cancel_assignments(self, request: HttpRequest, queryset: QuerySet[Assignment]) -> None:
         assert isinstance(request.user, User)  # the admin is for signed-in staff
         for assignment in queryset:
-            assignment_cancel(by=request.user, assignment=assignment)
+            assignment_cancel(by=request.user, assignment=assignment, request=request)
         self.message_user(
             request,
             f"{queryset.count()} assignment(s) cancelled: no more reminders or refreshers.",

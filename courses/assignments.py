@@ -16,10 +16,12 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import Agency, Membership, User
 from accounts.selectors import learner_here, supervision_of
+from audit.services import audit_record
 from courses.dashboard import dashboard_forget_on_commit
 from courses.models import Assignment, Enrollment, Series
 from lms.batching import batched
@@ -138,6 +140,40 @@ def _refuse_unless_manager(user: User, agency: Agency) -> None:
         raise AssignmentRefused("Only the agency's supervisors can change its assignments.")
 
 
+def _rule(assignment: Assignment) -> dict[str, object]:
+    """The assignment's due rule and recurrence, as the audit records them."""
+    return {
+        "due_on": assignment.due_on.isoformat() if assignment.due_on else None,
+        "due_in_days": assignment.due_in_days,
+        "recurrence_months": assignment.recurrence_months,
+    }
+
+
+def assignment_audit(
+    action: str,
+    assignment: Assignment,
+    *,
+    by: User | None,
+    request: HttpRequest | None = None,
+    **details: object,
+) -> None:
+    """One security-log record about an assignment (``assignment.created``, ``.changed``,
+    ``.cancelled``), in the caller's transaction: the agency and series by slug, ids and
+    counts only."""
+    audit_record(
+        action=action,
+        actor=by,
+        target=assignment,
+        request=request,
+        details={
+            "agency": assignment.agency.slug,
+            "series": assignment.series.slug,
+            "everyone": assignment.everyone,
+            **details,
+        },
+    )
+
+
 @transaction.atomic
 def assignment_create(
     *,
@@ -150,13 +186,14 @@ def assignment_create(
     due_on: date | None = None,
     due_in_days: int | None = None,
     recurrence_months: int | None = None,
+    request: HttpRequest | None = None,
 ) -> tuple[Assignment, AssignmentOutcome]:
     """Assign a published series to the whole agency or to chosen learners of it.
 
     Every learner covered is linked to the assignment (``assignment_enrol`` says how), so its
     reminders and refreshers reach all of them. A fixed number of queries per 1,000 learners.
-    The agency's dashboard figures are forgotten on commit. Returns the assignment and what it
-    did for each learner.
+    The agency's dashboard figures are forgotten on commit. Audited (``assignment.created``).
+    Returns the assignment and what it did for each learner.
     """
     if not supervision_of(user=supervisor, agency=agency).exists():
         raise AssignmentRefused("Only the agency's supervisors can assign its training.")
@@ -188,7 +225,18 @@ def assignment_create(
     assignment.save()
     if not everyone:
         assignment.learners.set(chosen)
-    return assignment, assignment_enrol(assignment=assignment, today=today)
+    outcome = assignment_enrol(assignment=assignment, today=today)
+    assignment_audit(
+        "assignment.created",
+        assignment,
+        by=supervisor,
+        request=request,
+        learners=len(chosen),
+        covered=outcome.covered,
+        enrolled=outcome.enrolled,
+        **_rule(assignment),
+    )
+    return assignment, outcome
 
 
 @transaction.atomic
@@ -314,8 +362,9 @@ def assignment_change(
     due_on: date | None = None,
     due_in_days: int | None = None,
     recurrence_months: int | None = None,
+    request: HttpRequest | None = None,
 ) -> int:
-    """Change a live assignment's due rule and recurrence.
+    """Change a live assignment's due rule and recurrence (audited, ``assignment.changed``).
 
     Every unfinished current enrollment of the assignment takes the new due date: the fixed
     date, or N days from the day the learner received the assignment (the later of the day it
@@ -329,6 +378,7 @@ def assignment_change(
         raise AssignmentRefused("This assignment was cancelled; it can no longer be changed.")
     if (due_on is None) == (due_in_days is None):
         raise AssignmentRefused("Give either a due date or a number of days, not both.")
+    before = _rule(assignment)
     assignment.due_on, assignment.due_in_days = due_on, due_in_days
     assignment.recurrence_months = recurrence_months
     assignment.full_clean()
@@ -353,14 +403,26 @@ def assignment_change(
                 due_on=new_due
             )
     dashboard_forget_on_commit(assignment.agency)
+    assignment_audit(
+        "assignment.changed",
+        assignment,
+        by=by,
+        request=request,
+        before=before,
+        after=_rule(assignment),
+        due_dates_moved=changed,
+    )
     return changed
 
 
 @transaction.atomic
-def assignment_cancel(*, by: User, assignment: Assignment) -> Assignment:
+def assignment_cancel(
+    *, by: User, assignment: Assignment, request: HttpRequest | None = None
+) -> Assignment:
     """Cancel an assignment: from now on it sends no reminder, opens no refresher and reaches
     no learner who joins later. Its enrollments, progress and completions stay on record.
-    Cancelling twice changes nothing. The agency's dashboard figures are forgotten on commit.
+    Cancelling twice changes nothing (and is recorded once, ``assignment.cancelled``). The
+    agency's dashboard figures are forgotten on commit.
     """
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     _refuse_unless_manager(by, assignment.agency)
@@ -368,6 +430,12 @@ def assignment_cancel(*, by: User, assignment: Assignment) -> Assignment:
         assignment.cancelled_at, assignment.cancelled_by = timezone.now(), by
         assignment.save(update_fields=["cancelled_at", "cancelled_by"])
         dashboard_forget_on_commit(assignment.agency)
+        open_count = assignment.enrollments.filter(
+            is_current=True, completed_at__isnull=True
+        ).count()
+        assignment_audit(
+            "assignment.cancelled", assignment, by=by, request=request, open_enrollments=open_count
+        )
     return assignment
 
 
@@ -390,6 +458,49 @@ def assignments_apply_to_new_learner(*, user: User, agency: Agency) -> Assignmen
     if outcome.covered:
         dashboard_forget_on_commit(agency)
     return outcome
+
+
+@dataclass(frozen=True)
+class Release:
+    """What ending a learner's place in an agency did to its assignments, counted."""
+
+    open_released: int = 0  # unfinished enrollments no longer required (due date dropped)
+    completed_released: int = 0  # completions kept, no refresher from the agency any more
+    chosen_removed: int = 0  # assignments that named the learner and no longer do
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "enrollments_open_released": self.open_released,
+            "enrollments_completed_released": self.completed_released,
+            "assignments_unnamed": self.chosen_removed,
+        }
+
+
+@transaction.atomic
+def assignments_release_learner(*, user: User, agency: Agency) -> dict[str, int]:
+    """End the agency's assignments for a learner who left it (called by the membership
+    service, ``accounts.services.membership_remove``, through ``settings.LMS_MEMBER_LEFT``).
+
+    The learner's current enrollments held by the agency's assignments are let go: an
+    unfinished one stays open, with its progress, but is no longer due (the due date came from
+    the agency), and a completed one keeps its completion and certificate but no refresher
+    opens from the agency's recurrence. Assignments that chose the learner by name no longer
+    name them. Earlier cycles stay linked to the assignment they were done under (history).
+    Nothing else of the learner's records changes; a learner who joins again receives the
+    agency's live whole-agency assignments as any newcomer does. The agency's dashboard
+    figures are forgotten on commit. Returns the counts, for the audit record.
+    """
+    held = Enrollment.objects.filter(user=user, is_current=True, assignment__agency=agency)
+    open_released = held.filter(completed_at__isnull=True).update(assignment=None, due_on=None)
+    completed_released = held.filter(completed_at__isnull=False).update(assignment=None)
+    through = Assignment.learners.through
+    chosen_removed, _ = through.objects.filter(user=user, assignment__agency=agency).delete()
+    dashboard_forget_on_commit(agency)
+    return Release(
+        open_released=open_released,
+        completed_released=completed_released,
+        chosen_removed=chosen_removed,
+    ).as_dict()
 
 
 def add_months(day: date, months: int) -> date:
@@ -447,6 +558,7 @@ def refreshers_open(*, agency: Agency, today: date) -> int:
             learner_here(agency),
             is_current=True,
             completed_at__isnull=False,
+            assignment__agency=agency,  # each agency opens its own assignments' refreshers
             assignment__recurrence_months__isnull=False,
             assignment__cancelled_at__isnull=True,
         )

@@ -33,8 +33,11 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Max, Model, ProtectedError, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.models import User
+from audit.services import audit_record
 from courses import completion
 from courses.importing import MEDIA_DIR, ImportRefused, validate
 from courses.models import (
@@ -218,12 +221,47 @@ def series_update(*, series: Series, **fields: Any) -> Series:
     return series
 
 
+STATUS_ACTIONS = {
+    Series.Status.PUBLISHED: "content.published",
+    Series.Status.ARCHIVED: "content.archived",
+    Series.Status.DRAFT: "content.drafted",
+}
+
+
+def _status_audit(
+    series: Series,
+    before: str,
+    *,
+    by: User | None,
+    request: HttpRequest | None,
+    via: str,
+) -> None:
+    """The security log's record of a series changing status (published, archived, back to
+    draft), in the change's transaction: it stands only if the change does."""
+    audit_record(
+        action=STATUS_ACTIONS[Series.Status(series.status)],
+        actor=by,
+        target=series,
+        request=request,
+        details={"slug": series.slug, "from": before, "to": series.status, "via": via},
+    )
+
+
 @transaction.atomic
-def series_set_status(*, series: Series, status: str) -> Series:
-    """Publish, archive or take back to draft. Published only when learners can complete it."""
+def series_set_status(
+    *,
+    series: Series,
+    status: str,
+    by: User | None = None,
+    request: HttpRequest | None = None,
+) -> Series:
+    """Publish, archive or take back to draft. Published only when learners can complete it.
+    A change of status is audited (``content.published``, ``content.archived``,
+    ``content.drafted``)."""
     if status not in Series.Status.values:
         raise ContentRefused("Unknown status.")
-    with _change(series.pk):
+    with _change(series.pk) as locked:
+        before = locked.status
         if status == Series.Status.DRAFT and series.enrollments.exists():
             raise ContentRefused(
                 "Learners are enrolled in this series: archive it instead of taking it back to "
@@ -231,6 +269,8 @@ def series_set_status(*, series: Series, status: str) -> Series:
             )
         Series.objects.filter(pk=series.pk).update(status=status, updated_at=timezone.now())
     series.status = status
+    if before != status:
+        _status_audit(series, before, by=by, request=request, via="studio")
     return series
 
 
@@ -640,7 +680,13 @@ def question_move(*, question: Question, direction: str) -> None:
 
 
 @transaction.atomic
-def series_import(document: Any) -> tuple[Series, bool]:
+def series_import(
+    document: Any,
+    *,
+    by: User | None = None,
+    request: HttpRequest | None = None,
+    via: str = "import",
+) -> tuple[Series, bool]:
     """Create or update a series (its toolkit resources, modules, components, questions and
     prerequisites) from a format-1 document; see ``courses.importing`` for the format.
 
@@ -648,8 +694,9 @@ def series_import(document: Any) -> tuple[Series, bool]:
     the field) with nothing changed. Rows are matched by slug and updated in place, so learners'
     progress is kept; modules and components the file leaves out stay. The file's toolkit
     resources are matched by URL and created when missing. Versions, guards and the
-    recomputation of learners are those of every other content change. Returns (series,
-    changed); importing the same document twice changes nothing.
+    recomputation of learners are those of every other content change, and so is the audit of
+    a change of status (``via`` names the path: "import", "seed"). Returns (series, changed);
+    importing the same document twice changes nothing.
     """
     data, resources_data = validate(document)
     series = Series.objects.filter(slug=data["slug"]).first()
@@ -659,10 +706,13 @@ def series_import(document: Any) -> tuple[Series, bool]:
         series = Series(slug=data["slug"], title=data["title"])
         _save(series, "series")
     try:
-        with _change(series.pk, new=created):
+        with _change(series.pk, new=created) as locked:
+            before = locked.status
             changed = _import_into(series, data, _import_resources(resources_data))
     except ContentRefused as exc:
         raise ImportRefused(f"series: {exc}") from exc
+    if series.status != before:
+        _status_audit(series, before, by=by, request=request, via=via)
     return series, changed or created
 
 

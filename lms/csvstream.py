@@ -55,5 +55,5 @@ def csv_response(stream: Iterator[str], *, filename: str) -> StreamingHttpRespon
     """A streamed CSV download, never cached on the way."""
     response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "private, no-store"
     return response

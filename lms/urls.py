@@ -18,7 +18,8 @@ admin.site.site_title = "Training Tracker admin"
 urlpatterns = [
     path("", course_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/", include("accounts.urls")),  # the profile, beside allauth's pages
+    # The profile and the emailed-code gate before allauth's MFA pages: first, so its paths win.
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("series/", include("courses.urls")),
     path("toolkit/", include("toolkit.urls")),

@@ -20,6 +20,9 @@ class Reminder(models.Model):
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        # Taken back before it was sent: the learner left the agency, or the account was
+        # deactivated (``reminders.services.reminders_cancel``, or the sender's own check).
+        CANCELLED = "cancelled", _("Cancelled")
 
     OPTIONAL_KINDS = (Kind.INACTIVE, Kind.DIGEST)
 
@@ -80,7 +83,7 @@ class Reminder(models.Model):
                 name="reminder_nudge_once_per_learner_day",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["queued", "sending", "sent", "failed"]),
+                condition=models.Q(status__in=["queued", "sending", "sent", "failed", "cancelled"]),
                 name="reminder_status_valid",
             ),
             models.CheckConstraint(

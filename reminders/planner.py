@@ -30,15 +30,17 @@ def agency_now(agency: Agency, now: datetime) -> datetime:
 
 
 def _open_assigned(agency: Agency) -> QuerySet[Enrollment]:
-    """Unfinished, current enrollments of the agency's learners under a live (not cancelled)
-    assignment."""
+    """Unfinished, current enrollments of the agency's active learners under a live (not
+    cancelled) assignment of the agency's own: a learner who belongs to two agencies hears of
+    each one's assignments through that agency only, and no longer once they leave it."""
     return Enrollment.objects.filter(
         learner_here(agency),
         is_current=True,
         completed_at__isnull=True,
-        assignment__isnull=False,
+        assignment__agency=agency,
         assignment__cancelled_at__isnull=True,
         due_on__isnull=False,
+        user__is_active=True,
     ).order_by()  # read in whatever order the database finds cheapest
 
 
@@ -93,7 +95,9 @@ def _rows(agency: Agency, today: date, now: datetime) -> Iterator[Reminder]:
     if today.weekday() == 0 and base.filter(due_on__lt=today).exists():
         year, week, _ = today.isocalendar()
         supervisors = (
-            Membership.objects.filter(agency=agency, role=Membership.Role.SUPERVISOR)
+            Membership.objects.filter(
+                agency=agency, role=Membership.Role.SUPERVISOR, user__is_active=True
+            )
             .exclude(user__email_preference__weekly_digest=False)
             .values_list("user_id", flat=True)
         )

@@ -3,29 +3,41 @@
 A row is claimed by a conditional UPDATE (queued → sending), so two workers never send the same
 row. A worker killed between sending and recording leaves the row “sending”; the sweep puts it
 back after a timeout, so that one message may go out twice, never more.
+
+A database restart is waited out, not turned into a failure: each database step of a send (the
+claim, the reads that build the message, the record of the outcome) is tried again on a lost
+connection for up to ``LMS_REMINDER_DATABASE_WAIT_SECONDS``. Above all the record of a message
+already sent, which would otherwise leave the row “sending” and the sweep would send it again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
 import smtplib
+import time
 import zoneinfo
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.utils import make_msgid
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import F, Q
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db.models import Exists, F, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Membership
 from courses.models import EnrollmentStatus
 from reminders.models import Reminder
+from reminders.services import DEACTIVATED, LEFT_AGENCY
 
 UNSUBSCRIBE_SALT = "reminders.unsubscribe"
+T = TypeVar("T")
 
 
 class _Permanent(Exception):
@@ -94,26 +106,103 @@ def build_message(reminder: Reminder) -> EmailMultiAlternatives:
     return message
 
 
+def _member_as(role: str) -> Exists:
+    """For a query over reminders: the recipient holds ``role`` in the row's agency."""
+    return Exists(
+        Membership.objects.filter(
+            user_id=OuterRef("recipient_id"), agency_id=OuterRef("agency_id"), role=role
+        )
+    )
+
+
+def _not_wanted(reminder: Reminder) -> str | None:
+    """Why a claimed row must not be sent after all, or None. Checked at sending time as well
+    as when the account or membership ends: a row the planner wrote a moment before either
+    change committed is stopped here."""
+    if not reminder.recipient.is_active:
+        return DEACTIVATED
+    # Annotated by send_one: a digest is for the agency's supervisors, the rest for learners.
+    role = "as_supervisor" if reminder.kind == Reminder.Kind.DIGEST else "as_learner"
+    if not getattr(reminder, role):
+        return LEFT_AGENCY
+    return None
+
+
 def _backoff(attempts: int) -> timedelta:
     base = settings.LMS_REMINDER_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)
     return timedelta(seconds=base * random.uniform(0.5, 1.5))  # noqa: S311 (jitter, not secrets)
 
 
+def _waiting_out_restarts(step: Callable[[], T]) -> T:
+    """Run one database step of a send; on a lost or refused connection (the database is
+    restarting), reconnect and run it again, for up to ``LMS_REMINDER_DATABASE_WAIT_SECONDS``.
+    Every step given here is safe to repeat. Inside a transaction there is nothing to resume:
+    the error is raised at once."""
+    deadline = time.monotonic() + settings.LMS_REMINDER_DATABASE_WAIT_SECONDS
+    pause = 0.2
+    while True:
+        try:
+            return step()
+        except (OperationalError, InterfaceError):
+            if connection.in_atomic_block or time.monotonic() + pause > deadline:
+                raise
+        with contextlib.suppress(DatabaseError):
+            connection.close()  # the next query opens a new connection
+        time.sleep(pause)
+        pause = min(pause * 2, 2.0)
+
+
+def _claim(pk: int, now: datetime) -> bool:
+    """queued → sending, if the row is queued and due. Repeated after a lost connection, it
+    first asks whether the lost UPDATE had landed: the row is then ours (its ``claimed_at``
+    is this attempt's ``now``)."""
+    tries = 0
+
+    def claim() -> bool:
+        nonlocal tries
+        tries += 1
+        mine = Reminder.objects.filter(pk=pk, status=Reminder.Status.SENDING, claimed_at=now)
+        if tries > 1 and mine.exists():
+            return True
+        return (
+            Reminder.objects.filter(pk=pk, status=Reminder.Status.QUEUED)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .update(status=Reminder.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+            == 1
+        )
+
+    return _waiting_out_restarts(claim)
+
+
 def send_one(pk: int, *, now: datetime | None = None) -> str:
     """Claim, send and record one reminder. Returns what happened to it."""
     now = now or timezone.now()
-    claimed = (
-        Reminder.objects.filter(pk=pk, status=Reminder.Status.QUEUED)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .update(status=Reminder.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    )
-    if claimed != 1:
+    if not _claim(pk, now):
         return "skipped"
-    reminder = Reminder.objects.select_related(
-        "recipient", "agency", "enrollment__series", "sent_by"
-    ).get(pk=pk)
+    reminder = _waiting_out_restarts(
+        lambda: (
+            Reminder.objects.select_related("recipient", "agency", "enrollment__series", "sent_by")
+            .annotate(
+                as_learner=_member_as(Membership.Role.LEARNER),
+                as_supervisor=_member_as(Membership.Role.SUPERVISOR),
+            )
+            .get(pk=pk)
+        )
+    )
+    if (why := _not_wanted(reminder)) is not None:
+        _waiting_out_restarts(
+            lambda: Reminder.objects.filter(pk=pk).update(
+                status=Reminder.Status.CANCELLED, last_error=why
+            )
+        )
+        return "cancelled"
     try:
-        message = build_message(reminder)
+        message = _waiting_out_restarts(lambda: build_message(reminder))
+    except (OperationalError, InterfaceError):
+        raise  # still no database: the row stays “sending” until the sweep's timeout
+    except Exception as exc:  # a broken template or bad data will not mend itself on retry
+        return _failed(reminder, repr(exc), permanent=True, now=now)
+    try:
         message.send()
     except smtplib.SMTPRecipientsRefused as exc:
         # Refused at RCPT TO, where servers refuse an unknown user: the answers are per
@@ -131,26 +220,30 @@ def send_one(pk: int, *, now: datetime | None = None) -> str:
         )
     except (smtplib.SMTPException, OSError) as exc:
         return _failed(reminder, repr(exc), permanent=False, now=now)
-    except Exception as exc:  # a broken template or bad data will not mend itself on retry
+    except Exception as exc:  # a message that cannot be sent as built will not mend itself
         return _failed(reminder, repr(exc), permanent=True, now=now)
-    Reminder.objects.filter(pk=pk).update(
-        status=Reminder.Status.SENT,
-        sent_at=timezone.now(),
-        message_id=message.extra_headers["Message-ID"],
-        last_error="",
+    _waiting_out_restarts(
+        lambda: Reminder.objects.filter(pk=pk).update(
+            status=Reminder.Status.SENT,
+            sent_at=timezone.now(),
+            message_id=message.extra_headers["Message-ID"],
+            last_error="",
+        )
     )
     return "sent"
 
 
 def _failed(reminder: Reminder, error: str, *, permanent: bool, now: datetime) -> str:
+    rows = Reminder.objects.filter(pk=reminder.pk)
     if permanent or reminder.attempts >= settings.LMS_REMINDER_MAX_ATTEMPTS:
-        Reminder.objects.filter(pk=reminder.pk).update(
-            status=Reminder.Status.FAILED, last_error=error[:2000]
+        _waiting_out_restarts(
+            lambda: rows.update(status=Reminder.Status.FAILED, last_error=error[:2000])
         )
         return "failed"
-    Reminder.objects.filter(pk=reminder.pk).update(
-        status=Reminder.Status.QUEUED,
-        next_attempt_at=now + _backoff(reminder.attempts),
-        last_error=error[:2000],
+    retry_at = now + _backoff(reminder.attempts)
+    _waiting_out_restarts(
+        lambda: rows.update(
+            status=Reminder.Status.QUEUED, next_attempt_at=retry_at, last_error=error[:2000]
+        )
     )
     return "retry"

@@ -30,9 +30,11 @@ from django.utils import timezone
 from accounts.models import Agency, Membership, User
 from accounts.selectors import learner_here, supervision_of
 from certificates.hours import RuleStanding, compliance_standing
+from certificates.models import Certificate
 from courses.dashboard import dashboard_forget as dashboard_forget  # re-exported
 from courses.dashboard import dashboard_key
 from courses.models import Assignment, Enrollment, EnrollmentStatus, Series
+from reminders.models import Reminder
 
 SORTS = {
     "name": ("user__full_name", "user__email"),
@@ -400,4 +402,37 @@ def open_enrollments_outside_assignments(*, supervisor: User, agency: Agency) ->
         .filter(completed_at__isnull=True)
         .filter(Q(assignment__isnull=True) | Q(assignment__cancelled_at__isnull=False))
         .count()
+    )
+
+
+@dataclass(frozen=True)
+class RemovalPreview:
+    """What removing a learner from an agency will do, counted for the confirmation page."""
+
+    open_assigned: int  # unfinished series the agency assigned: no longer due
+    completed_assigned: int  # completed series the agency assigned: no refresher from it
+    queued_reminders: int  # reminders from the agency not yet sent: cancelled
+    completions: int  # completed cycles of any series: kept
+    certificates: int  # certificates: kept
+
+
+def removal_preview(*, supervisor: User, learner: User, agency: Agency) -> RemovalPreview:
+    """The counts behind "Remove from the agency" (a handful of queries); empty unless
+    ``supervisor`` supervises ``agency`` and ``learner`` learns there."""
+    if not (
+        supervision_of(user=supervisor, agency=agency).exists()
+        and Membership.objects.filter(
+            user=learner, agency=agency, role=Membership.Role.LEARNER
+        ).exists()
+    ):
+        return RemovalPreview(0, 0, 0, 0, 0)
+    held = Enrollment.objects.filter(user=learner, is_current=True, assignment__agency=agency)
+    return RemovalPreview(
+        open_assigned=held.filter(completed_at__isnull=True).count(),
+        completed_assigned=held.filter(completed_at__isnull=False).count(),
+        queued_reminders=Reminder.objects.filter(
+            recipient=learner, agency=agency, status=Reminder.Status.QUEUED
+        ).count(),
+        completions=Enrollment.objects.filter(user=learner, completed_at__isnull=False).count(),
+        certificates=Certificate.objects.filter(user=learner, revoked_at__isnull=True).count(),
     )

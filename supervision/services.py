@@ -1,4 +1,5 @@
-"""Writes of supervisor actions: nudges (rows of the reminder outbox) and the export audit log."""
+"""Writes of supervisor actions: nudges (rows of the reminder outbox), the export audit log, and
+the security log's records of what supervisors read (exports, learners' records)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import Agency, User
+from audit.models import Outcome
+from audit.services import audit_record
 from courses.models import Enrollment
 from lms.batching import batched
 from reminders.models import Reminder
@@ -99,12 +103,58 @@ def nudge_many(
     return queued, skipped
 
 
-def export_started(*, supervisor: User, agency: Agency, filters: dict) -> ExportLog:
-    """Write the audit record before the first row leaves, so an aborted export is on record."""
-    return ExportLog.objects.create(
+@transaction.atomic
+def export_started(
+    *,
+    supervisor: User,
+    agency: Agency,
+    filters: dict,
+    file: str = "learners",
+    request: HttpRequest | None = None,
+) -> ExportLog:
+    """Write the audit records before the first row leaves, so an aborted export is on record:
+    the export log (which gets the row count when the stream ends) and the security log's
+    ``export.csv`` (who, from where, which file and filters; the log's id joins the two)."""
+    log = ExportLog.objects.create(
         user=supervisor, user_email=supervisor.email, agency=agency, filters=filters
     )
+    audit_record(
+        action="export.csv",
+        actor=supervisor,
+        target=agency,
+        request=request,
+        details={"file": file, "filters": filters, "export_log": log.pk},
+    )
+    return log
 
 
 def export_finished(*, log: ExportLog, rows: int) -> None:
     ExportLog.objects.filter(pk=log.pk).update(row_count=rows, finished_at=timezone.now())
+
+
+def record_viewed(
+    *,
+    supervisor: User,
+    agency: Agency,
+    page: str,
+    request: HttpRequest | None = None,
+    learner: User | None = None,
+    learner_id: int | None = None,
+) -> None:
+    """Audit a supervisor opening a learner's record (``record.viewed``): the drill-down, the
+    transcript or its PDF (``page``). With no ``learner`` (not one the supervisor may see, or
+    no such id) it is recorded as refused, naming only the id asked for."""
+    details = {"page": page, "agency": agency.slug}
+    if learner is None:
+        audit_record(
+            action="record.viewed",
+            actor=supervisor,
+            target=f"accounts.user #{learner_id}",
+            request=request,
+            outcome=Outcome.REFUSED,
+            details=details,
+        )
+        return
+    audit_record(
+        action="record.viewed", actor=supervisor, target=learner, request=request, details=details
+    )

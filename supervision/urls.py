@@ -10,6 +10,7 @@ urlpatterns = [
     path("learners/", views.learners, name="learners"),
     path("learners/<id:learner_id>/", views.learner_detail, name="learner-detail"),
     path("learners/<id:learner_id>/nudge/", views.nudge, name="nudge"),
+    path("learners/<id:learner_id>/remove/", views.learner_remove, name="learner-remove"),
     path("nudge-overdue/", views.nudge_overdue, name="nudge-overdue"),
     path("export.csv", views.export_csv, name="export"),
     path(

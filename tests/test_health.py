@@ -84,3 +84,24 @@ def test_healthz_is_ok_when_redis_answers(client, db, broker_url):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+
+
+class _SessionInUnreachableDatabase:
+    """A session whose store (the database) is away, as during a restart."""
+
+    def get(self, key, default=None):
+        raise OperationalError("the database system is shutting down")
+
+    __getitem__ = get
+
+
+def test_the_error_page_renders_while_the_database_is_away(rf):
+    """The 500 page asks nothing of the database: with the session unreadable (what a database
+    restart makes of every page), it still renders, instead of failing in turn."""
+    from lms.views import server_error
+
+    request = rf.get("/series/")
+    request.session = _SessionInUnreachableDatabase()
+    response = server_error(request)
+    assert response.status_code == 500
+    assert b"Something went wrong on our side" in response.content

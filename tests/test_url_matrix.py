@@ -44,6 +44,8 @@ from django_celery_beat.models import (
 )
 
 from accounts.models import Agency, User
+from audit.models import AuditEvent
+from audit.services import audit_record
 from certificates.models import Certificate
 from courses.models import (
     AdvisoryAcknowledgement,
@@ -188,6 +190,9 @@ def _build_world() -> World:
     Authenticator.objects.create(
         user=holder, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
     )
+    holder_key = Authenticator.objects.create(
+        user=holder, type=Authenticator.Type.WEBAUTHN, data={"name": "Key", "credential": {}}
+    )
     ExportLog.objects.create(
         user=users["supervisor"],
         user_email=users["supervisor"].email,
@@ -219,6 +224,7 @@ def _build_world() -> World:
         sent_by=users["supervisor_other_agency"],
     )
     EmailPreference.objects.create(user=users["learner_other_agency"], weekly_digest=False)
+    audit_record(action="matrix.event", target=users["learner_other_agency"])
     bystander = User.objects.get(email="ethan.morales@example.com")  # a Demo PD learner, no role
     AdvisoryAcknowledgement.objects.get_or_create(user=bystander, module=module)
     interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
@@ -245,6 +251,7 @@ def _build_world() -> World:
             "sheriff": SHERIFF,
             "demo_pd_learner": learner.pk,
             "sheriff_learner": users["learner_other_agency"].pk,
+            "demo_pd_supervisor": users["supervisor"].pk,
             "no_such_learner": User.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1000,
             "confirm_key": EmailConfirmationHMAC(
                 EmailAddress.objects.get(user=learner, email=learner.email)
@@ -264,6 +271,8 @@ def _build_world() -> World:
             # Certificates of learners who completed the series (seed_demo issues them).
             "sheriff_certificate": Certificate.objects.get(user=users["learner_other_agency"]).code,
             "demo_pd_certificate": Certificate.objects.get(user__email=DEMO_PD_GRADUATE).code,
+            # Someone else's security key: nobody in the roles may edit or remove it.
+            "holder_key": holder_key.pk,
             "series_content_type": ContentType.objects.get_for_model(Series).pk,
             "series_pk": series.pk,
             **_quiz_and_survey(module),
@@ -531,6 +540,39 @@ MATRIX: dict[str, list[Case]] = {
             "no_such_learner", supervisor=404, supervisor_other_agency=404, method="post"
         ),
     ],
+    # Removing a learner from the agency: the confirmation page (GET) and the removal (POST,
+    # rolled back after each case), which returns to the learners list. Another agency's
+    # learner, a supervisor (oneself included) and an unknown id are all a 404.
+    "agency:learner-remove": [
+        _learner_pages("demo_pd_learner", supervisor=200, supervisor_other_agency=404),
+        _learner_pages("sheriff_learner", supervisor=404, supervisor_other_agency=200),
+        _learner_pages("no_such_learner", supervisor=404, supervisor_other_agency=404),
+        _learner_pages("demo_pd_supervisor", supervisor=404, supervisor_other_agency=404),
+        Case(
+            supervisors_only(
+                supervisor=Redirect("/agency/learners/?agency={demo_pd}"),
+                supervisor_other_agency=404,
+            ),
+            _learner("demo_pd_learner"),
+            label="demo-pd-learner-post",
+            method="post",
+        ),
+        Case(
+            supervisors_only(
+                supervisor=404,
+                supervisor_other_agency=Redirect("/agency/learners/?agency={sheriff}"),
+            ),
+            _learner("sheriff_learner"),
+            label="sheriff-learner-post",
+            method="post",
+        ),
+        Case(
+            supervisors_only(supervisor=404, supervisor_other_agency=404),
+            _learner("demo_pd_supervisor"),
+            label="demo-pd-supervisor-post",
+            method="post",
+        ),
+    ],
     "agency:nudge-overdue": [
         Case(
             supervisors_only(
@@ -541,6 +583,23 @@ MATRIX: dict[str, list[Case]] = {
         )
     ],
 }
+# MFA pages of the project's own. The matrix runs with LMS_REQUIRE_MFA off: nobody needs the
+# emailed code, so the code page sends everyone on to the two-factor page, and the gated
+# activation pages behave as allauth's (test_mfa_enrollment_pages_with_mfa_required below
+# covers the gate on).
+MFA_ACTIVATE_REAUTH = Redirect(
+    "/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Ftotp%2Factivate%2F"
+)
+MFA_ADD_KEY_REAUTH = Redirect(
+    "/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Fwebauthn%2Fadd%2F"
+)
+MATRIX.update(
+    {
+        "accounts:mfa-email-code": [Case(signed_in(Redirect("/accounts/2fa/")))],
+        "accounts:mfa-activate": [Case(signed_in(MFA_ACTIVATE_REAUTH))],
+        "accounts:mfa-add-key": [Case(signed_in(MFA_ADD_KEY_REAUTH))],
+    }
+)
 # The studio's rows live beside its tests; they use the primitives above (a late import).
 from tests.studio.matrix import STUDIO  # noqa: E402
 
@@ -561,6 +620,10 @@ ALLAUTH: dict[str, Case] = {
     "account_logout": Case(roles(anonymous=HOME, **dict.fromkeys(SIGNED_IN, 200))),
     "account_inactive": Case(everyone(200)),
     "account_reauthenticate": Case(signed_in(200)),
+    "account_request_reauthentication_code": Case(signed_in(200)),
+    "account_confirm_reauthentication_code": Case(
+        signed_in(Redirect("/accounts/reauthenticate/code/"))
+    ),
     "account_email": Case(signed_in(200)),
     "account_email_verification_sent": Case(everyone(200)),
     "account_change_password": Case(signed_in(200)),
@@ -596,6 +659,33 @@ ALLAUTH: dict[str, Case] = {
             )
         )
     ),
+    # Security keys and passkeys: the list shows one's own (none here); adding, editing and
+    # removing ask for the password again first (someone else's key is then a 404).
+    "mfa_list_webauthn": Case(signed_in(200)),
+    "mfa_add_webauthn": Case(signed_in(MFA_ADD_KEY_REAUTH)),
+    "mfa_remove_webauthn": Case(
+        signed_in(
+            Redirect(
+                "/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Fwebauthn%2Fkeys%2F{pk}%2Fremove%2F"
+            )
+        ),
+        lambda w: {"pk": w.values["holder_key"]},
+    ),
+    "mfa_edit_webauthn": Case(
+        signed_in(
+            Redirect(
+                "/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Fwebauthn%2Fkeys%2F{pk}%2Fedit%2F"
+            )
+        ),
+        lambda w: {"pk": w.values["holder_key"]},
+    ),
+    # Confirming with a key needs a key: these roles have none and confirm with the password.
+    "mfa_reauthenticate_webauthn": Case(signed_in(Redirect("/accounts/reauthenticate/"))),
+    # Signing in with a passkey: the page's script fetches the options (JSON); a plain GET goes
+    # back to the sign-in page, and someone signed in already goes home.
+    "mfa_login_webauthn": Case(
+        roles(anonymous=Redirect("/accounts/login/"), **dict.fromkeys(SIGNED_IN, HOME))
+    ),
     # Nobody in these roles has an authenticator: there is nothing to turn off or show.
     "mfa_deactivate_totp": Case(signed_in(404)),
     "mfa_view_recovery_codes": Case(signed_in(404)),
@@ -608,7 +698,8 @@ ALLAUTH: dict[str, Case] = {
 # Admin classes that refuse to add, change or delete (view-only for staff).
 # The audit log is written by exports; course content only through courses.content;
 # certificates are issued with completions and revoked by an action.
-READ_ONLY_ADMINS = {ExportLog, Series, Module, Component, Certificate}
+# allauth's authenticators are listed only: a reset goes through the users' audited action.
+READ_ONLY_ADMINS = {AuditEvent, ExportLog, Series, Module, Component, Certificate, Authenticator}
 MODEL_SUFFIXES = ("changelist", "add", "change", "history", "delete")
 
 
@@ -779,6 +870,29 @@ def _check(response: HttpResponse, expect: Expect, url: str, values: dict, what:
         assert parse_qs(parsed.query).get("next") == [url], f"{what}: expected {expect}, got {got}"
 
 
+# The responses that choose their own cache policy: the public key set (public, an hour) and the
+# training videos (private to the browser, an hour, for seeking). Every other response, whoever
+# asks, is ``no-store`` (lms.cache_headers): nothing a page or file shows stays in a cache.
+OWN_CACHE_POLICY = {"jwks", "courses:component-media", "studio:preview-media"}
+# The videos carry their own sandboxing policy, which the site's policy must not replace.
+SANDBOXED = {"courses:component-media", "studio:preview-media"}
+
+
+def _check_security_headers(response: HttpResponse, route: Route, what: str) -> None:
+    """Every response: the Content-Security-Policy, the Permissions-Policy and, unless the view
+    chose a cache policy itself, ``Cache-Control: no-store``."""
+    policy = response.get("Content-Security-Policy", "")
+    if route.name in SANDBOXED and response.status_code in (200, 206):
+        assert policy == "sandbox", f"{what}: the video's own policy was replaced: {policy!r}"
+    else:
+        assert "default-src 'self'" in policy, f"{what}: no Content-Security-Policy"
+        assert "unsafe-inline" not in policy, what
+    assert "camera=()" in response.get("Permissions-Policy", ""), f"{what}: no Permissions-Policy"
+    cache = response.get("Cache-Control", "")
+    if route.name not in OWN_CACHE_POLICY:
+        assert "no-store" in cache, f"{what}: Cache-Control {cache!r}, not no-store"
+
+
 @pytest.fixture(autouse=True)
 def _mfa_off(settings):
     settings.LMS_REQUIRE_MFA = False
@@ -797,6 +911,7 @@ def test_url_matrix(world: World, route: Route, case_index: int | None, role: st
         response = getattr(_client(world, role), case.method)(url)
         what = f"{role} {case.method.upper()} {url} ({route.key})"
         _check(response, case.expect[role], url, {**world.values, **kwargs}, what)
+        _check_security_headers(response, route, what)
         checks_body = role in SUPERVISORS and route.key.startswith("agency:")
         body = _body(response) if checks_body and response.status_code == 200 else ""
         if response.streaming and not body:
@@ -926,6 +1041,33 @@ def test_with_mfa_required_non_supervisors_are_still_refused(world: World, setti
     """MFA is no way in: someone who supervises nothing gets 403, not the set-up page."""
     settings.LMS_REQUIRE_MFA = True
     assert _client(world, role).get("/agency/").status_code == 403
+
+
+@pytest.mark.parametrize("role", SIGNED_IN)
+def test_mfa_enrollment_pages_with_mfa_required(world: World, settings, role):
+    """LMS_REQUIRE_MFA on: the roles that must use MFA (supervisors, the author, staff) reach the
+    emailed-code page and are sent there from both pages that add an authenticator; learners
+    are not (they go straight to allauth's password check)."""
+    settings.LMS_REQUIRE_MFA = True
+    client = _client(world, role)
+    code_page = client.get("/accounts/2fa/email-code/")
+    activate = client.get("/accounts/2fa/totp/activate/")
+    add_key = client.get("/accounts/2fa/webauthn/add/")
+    if role.startswith("learner"):
+        assert (code_page.status_code, code_page["Location"]) == (302, "/accounts/2fa/")
+        assert activate["Location"] == MFA_ACTIVATE_REAUTH.to
+        assert add_key["Location"] == MFA_ADD_KEY_REAUTH.to
+    else:
+        assert code_page.status_code == 200
+        assert world.users[role].email in code_page.content.decode()
+        assert (
+            activate["Location"]
+            == "/accounts/2fa/email-code/?next=%2Faccounts%2F2fa%2Ftotp%2Factivate%2F"
+        )
+        assert (
+            add_key["Location"]
+            == "/accounts/2fa/email-code/?next=%2Faccounts%2F2fa%2Fwebauthn%2Fadd%2F"
+        )
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from accounts.http import AuthenticatedHttpRequest
 from certificates.credentials import credential_jwt, verification_url
 from certificates.selectors import certificate_for_viewer
+from certificates.services import certificate_opened
 from certificates.signing import public_key_set
 
 # RFC 7519's own media type: Open Badges 3.0 (section 8.2) allows only "JWT" as the token's
@@ -18,12 +19,15 @@ CREDENTIAL_MEDIA_TYPE = "application/jwt"
 
 
 @require_GET
-@cache_control(private=True, no_cache=True)
+@cache_control(private=True, no_store=True)
 def credential(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """The VC-JWT of a certificate, for whoever may open its PDF (404 for anyone else). A
     revoked certificate is 410 Gone: the site signs nothing afresh for it; a copy downloaded
     before stays signed, and its ``id``, the public verification page, says it is revoked."""
     certificate = certificate_for_viewer(user=request.user, code=code)
+    certificate_opened(
+        certificate=certificate, viewer=request.user, page="credential.jwt", request=request
+    )
     if not certificate.is_valid:
         return HttpResponse(
             f"This certificate was revoked. Its status: {verification_url(certificate)}\n",

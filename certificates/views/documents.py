@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
 from certificates import pdf, selectors
+from certificates.services import certificate_opened
 
 
 @require_GET
@@ -22,9 +23,12 @@ def certificate_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def certificate_pdf(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """The certificate as a one-page PDF for those who may open it; 404 for anyone else."""
     certificate = selectors.certificate_for_viewer(user=request.user, code=code)
+    certificate_opened(
+        certificate=certificate, viewer=request.user, page="certificate.pdf", request=request
+    )
     response = HttpResponse(pdf.certificate_pdf(certificate), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="certificate-{certificate.code}.pdf"'
-    response["Cache-Control"] = "private"
+    response["Cache-Control"] = "private, no-store"  # a learner's record: never kept in a cache
     return response
 
 

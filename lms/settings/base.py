@@ -35,10 +35,12 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "csp",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
     "accounts",
+    "audit",
     "toolkit",
     "courses",
     "certificates",
@@ -49,7 +51,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Security headers on every response, static files included (they sit above WhiteNoise).
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: every response that Django builds (not the static files) and that does
+    # not say otherwise is kept out of caches.
+    "lms.cache_headers.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -90,6 +98,9 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A persistent connection (CONN_MAX_AGE > 0) is checked before a request reuses it, so the first
+# requests after a database restart reconnect instead of failing on the dead connection.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the server and a test thread write without "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -125,6 +136,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The client's address behind the deployment's own proxies (lms.clientip): allauth's per-address
+# sign-in limits and the audit log read it. A count of proxies that append to X-Forwarded-For,
+# or the one header a proxy sets to the client's address; neither: the socket's peer.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("LMS_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("LMS_TRUSTED_CLIENT_IP_HEADER", default="") or None
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 
@@ -137,11 +153,20 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True  # in the browser that signed up: no second password
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "add_email": "accounts.forms.AddEmailForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Training Tracker] "
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Training Tracker"
+# MFA (accounts: the enrollment code, the staff reset, the audit of every change). Security keys
+# and passkeys beside the authenticator app; a passkey (user-verified) also signs in alone.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+MFA_PASSKEY_LOGIN_ENABLED = True
+# Never on: fido2 accepts http://localhost itself, and browsers refuse WebAuthn on a bare IP
+# address such as 127.0.0.1 whatever the server says (use http://localhost:8000 in the demo).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
+# The owner is emailed after every change to their sign-in: password, email, MFA.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -173,8 +198,11 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # An unreachable Redis is a cache miss, not a 500 (lms/cache.py); a short connect
+            # timeout keeps a request from waiting on a host that does not answer.
+            "BACKEND": "lms.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -191,6 +219,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A broker restart: workers and beat reconnect by themselves, at start-up too (a worker started
+# before Redis waits for it). A task running when the connection drops finishes and records its
+# outcome in the database (the reminder outbox says what is left, not the broker); Celery 6 would
+# cancel it instead, so the choice is stated here.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -198,6 +232,68 @@ SESSION_COOKIE_AGE = 60 * 60 * 12
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp): scripts, styles and everything else from this site only,
+# with no inline script or style anywhere (no 'unsafe-inline', no nonces): templates load static
+# files and set classes. data: images are Bootstrap's form icons and allauth's TOTP QR code. A
+# response that sets its own policy (the sandboxed video files) keeps it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "media-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Permissions-Policy (django-permissions-policy): the browser features this site never uses are
+# refused to it and to anything it could embed. Videos may go full screen and picture-in-picture;
+# security keys and passkeys (WebAuthn) stay allowed for this site. Only features Chromium
+# knows (it logs an error for each unknown name; the browser test fails on that).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "accelerometer": [],
+    "autoplay": ["self"],
+    "browsing-topics": [],
+    "camera": [],
+    "display-capture": [],
+    "encrypted-media": [],
+    "fullscreen": ["self"],
+    "gamepad": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "hid": [],
+    "idle-detection": [],
+    "local-fonts": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "picture-in-picture": ["self"],
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "window-management": [],
+    "xr-spatial-tracking": [],
+}
+# Shown above the sign-in form (CJIS asks for a system-use notification); empty hides it.
+LMS_SYSTEM_USE_NOTICE = env.str(
+    "LMS_SYSTEM_USE_NOTICE",
+    default=(
+        "This system is for authorized use only. It holds law-enforcement training records. "
+        "Activity on it is monitored and recorded, and anyone using it consents to that "
+        "monitoring. Unauthorized use is prohibited and may lead to criminal, civil or "
+        "administrative action."
+    ),
+)
 
 # Product settings.
 LMS_VIDEO_COMPLETION_THRESHOLD = (
@@ -219,12 +315,25 @@ LMS_REMINDER_SEND_HOUR = 8  # nothing is sent before this local hour of the agen
 LMS_REMINDER_MAX_ATTEMPTS = 5
 LMS_REMINDER_RETRY_BASE_SECONDS = 60  # doubled each attempt, with jitter
 LMS_REMINDER_SENDING_TIMEOUT_SECONDS = 600  # a row “sending” longer than this is re-queued
+# A send waits this long for the database to come back (a restart) before giving up the attempt;
+# well under the timeout above, so the sweep never re-queues a row whose sender is still waiting.
+LMS_REMINDER_DATABASE_WAIT_SECONDS = 120
 LMS_REMINDER_CHUNK = 200  # reminders per send task
 LMS_REFRESHER_OPENS_DAYS_BEFORE = 60  # a recurring assignment's next cycle opens this far ahead
 # What follows a learner joining an agency, called by accounts.services.membership_ensure with
 # ``user`` and ``agency`` in its transaction. Named here because accounts may not import the apps
 # above it: the agency's whole-agency assignments reach the newcomer.
 LMS_LEARNER_JOINED = ["courses.assignments.assignments_apply_to_new_learner"]
+# What follows a member leaving an agency, called by accounts.services.membership_remove with
+# ``user`` and ``agency`` in its transaction (each may return counts for the audit record): the
+# agency's assignments let the learner go, and their queued reminders from it are cancelled.
+LMS_MEMBER_LEFT = [
+    "courses.assignments.assignments_release_learner",
+    "reminders.services.reminders_cancel_for_member",
+]
+# What follows an account's deactivation (accounts.services.user_deactivate), called with
+# ``user`` in its transaction: every queued reminder to them is cancelled.
+LMS_USER_DEACTIVATED = ["reminders.services.reminders_cancel_for_account"]
 # Called by courses.completion, in the transaction that records a series completion, with
 # ``enrollment_ids`` and ``now``: the certificate is issued with it (courses may not import the
 # certificates app, which sits above it).
@@ -254,14 +363,38 @@ LMS_LINK_CHECK_TIMEOUT_SECONDS = env.float("LMS_LINK_CHECK_TIMEOUT_SECONDS", def
 # Loopback, private, link-local and other internal addresses are never fetched. Only tests that
 # run a local HTTP server turn on loopback (never from the environment).
 LMS_LINK_CHECK_ALLOW_LOOPBACK = False
-# Supervisors (and later authors) must turn on MFA to reach their pages; off in the embedded demo.
+# Supervisors, authors and staff must turn on MFA to reach their pages; off in the embedded demo.
 LMS_REQUIRE_MFA = env.bool("LMS_REQUIRE_MFA", default=not DEBUG)
+# With MFA required, a supervisor, author or staff member adding a first authenticator also
+# enters a code emailed to their verified address: good this many minutes (and, once entered,
+# the session has as long again to add the authenticator), for this many tries, at most this
+# many codes an hour per user.
+LMS_MFA_ENROLL_CODE_MINUTES = 10
+LMS_MFA_ENROLL_CODE_ATTEMPTS = 5
+LMS_MFA_ENROLL_CODES_PER_HOUR = 5
+
+# The security log (audit app): kept this many days (never fewer than 365), purged daily.
+LMS_AUDIT_RETENTION_DAYS = env.int("LMS_AUDIT_RETENTION_DAYS", default=400)
+_AUDIT_LOG_FILE = env.str("LMS_AUDIT_LOG_FILE", default="")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "audit": (
+            {"class": "logging.FileHandler", "filename": _AUDIT_LOG_FILE, "formatter": "bare"}
+            if _AUDIT_LOG_FILE
+            else {"class": "logging.StreamHandler", "formatter": "bare"}
+        ),
+    },
+    "formatters": {"bare": {"format": "%(message)s"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # WeasyPrint logs every layout step of every PDF at INFO.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    "loggers": {
+        # WeasyPrint logs every layout step of every PDF at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+        # One JSON object per line per security event, for a SIEM to collect (stderr by default;
+        # LMS_AUDIT_LOG_FILE appends to a file instead).
+        "lms.audit": {"handlers": ["audit"], "level": "INFO", "propagate": False},
+    },
 }

@@ -49,13 +49,22 @@
     flush();
   });
 
+  // Bars are drawn by the classes pct-0 to pct-100 (lms.css), not by style attributes.
+  function setWidth(inner, percent) {
+    var whole = Math.max(0, Math.min(100, Math.floor(percent)));
+    Array.from(inner.classList).forEach(function (name) {
+      if (/^pct-\d+$/.test(name)) { inner.classList.remove(name); }
+    });
+    inner.classList.add("pct-" + whole);
+  }
+
   function show(data) {
     var percent = data.percent;
     var bar = document.querySelector("#video-progress .progress");
     if (bar) {
       bar.setAttribute("aria-valuenow", percent);
       var inner = bar.querySelector(".progress-bar");
-      inner.style.width = percent + "%";
+      setWidth(inner, percent);
       inner.textContent = percent >= 10 ? percent + "%" : "";
       if (data.completed) { inner.classList.add("bg-success"); }
     }
@@ -63,7 +72,7 @@
     if (label) { label.textContent = percent; }
     var seriesBar = document.querySelector("#series-progress .progress-bar");
     if (seriesBar && typeof data.series_percent === "number") {
-      seriesBar.style.width = data.series_percent + "%";
+      setWidth(seriesBar, data.series_percent);
       seriesBar.textContent = data.series_percent >= 10 ? data.series_percent + "%" : "";
       seriesBar.parentElement.setAttribute("aria-valuenow", data.series_percent);
     }

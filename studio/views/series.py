@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from courses import content
 from courses.models import Component, Module, Series, live_modules_q
 from studio.forms.content import SeriesForm, StatusForm
@@ -86,14 +87,19 @@ def series_detail(request: HttpRequest, series_slug: str) -> HttpResponse:
 
 @require_POST
 @author_required
-def series_status(request: HttpRequest, series_slug: str) -> HttpResponse:
+def series_status(request: AuthenticatedHttpRequest, series_slug: str) -> HttpResponse:
     series = get_series(series_slug)
     form = StatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose draft, published or archived.")
         return redirect(series_url(series))
     try:
-        content.series_set_status(series=series, status=form.cleaned_data["status"])
+        content.series_set_status(
+            series=series,
+            status=form.cleaned_data["status"],
+            by=request.user,
+            request=request,
+        )
     except content.ContentRefused as refusal:
         messages.error(request, str(refusal))
     else:

@@ -7,14 +7,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import mfa_setup_redirect
 from accounts.http import SupervisorHttpRequest
-from accounts.models import Agency
+from accounts.models import Agency, Membership, User
+from accounts.services import MembershipRefused, membership_remove
 from courses.assignments import (
     AssignmentRefused,
     assignment_cancel,
@@ -214,13 +215,39 @@ def learners(request: SupervisorHttpRequest) -> HttpResponse:
     )
 
 
+def learner_for_page(
+    request: SupervisorHttpRequest, learner_id: int, *, viewed: str = ""
+) -> tuple[User, Agency]:
+    """The learner (404 unless they learn in one of the supervisor's agencies) and the agency
+    the page is about: the chosen one when they learn there, else their first. ``viewed``
+    names a page that shows the learner's record: opening it is audited (``record.viewed``),
+    and so is a refused attempt."""
+    try:
+        learner, agencies = selectors.learner_for_supervisor(
+            supervisor=request.user, learner_id=learner_id
+        )
+    except Http404:
+        if viewed:
+            services.record_viewed(
+                supervisor=request.user,
+                agency=request.agency,
+                page=viewed,
+                request=request,
+                learner_id=learner_id,
+            )
+        raise
+    agency = request.agency if request.agency in agencies else agencies[0]
+    if viewed:
+        services.record_viewed(
+            supervisor=request.user, agency=agency, page=viewed, request=request, learner=learner
+        )
+    return learner, agency
+
+
 @require_GET
 @supervisor_required
 def learner_detail(request: SupervisorHttpRequest, learner_id: int) -> HttpResponse:
-    learner, agencies = selectors.learner_for_supervisor(
-        supervisor=request.user, learner_id=learner_id
-    )
-    agency = request.agency if request.agency in agencies else agencies[0]
+    learner, agency = learner_for_page(request, learner_id, viewed="detail")
     enrollments = list(
         Enrollment.objects.filter(user=learner)
         .select_related("series")
@@ -329,7 +356,13 @@ def export_csv(request: SupervisorHttpRequest) -> StreamingHttpResponse:
     unenrolled = selectors.learners_without_enrollment_matching(
         supervisor=request.user, agency=agency, filters=filters
     ).values_list("full_name", "email")
-    log = services.export_started(supervisor=request.user, agency=agency, filters=filters.as_dict())
+    log = services.export_started(
+        supervisor=request.user,
+        agency=agency,
+        filters=filters.as_dict(),
+        file="learners",
+        request=request,
+    )
     tz = selectors.agency_zone(agency)
     writer = csv.writer(Echo())
 
@@ -392,17 +425,14 @@ def export_csv(request: SupervisorHttpRequest) -> StreamingHttpResponse:
     filename = f"training-{agency.slug}-{agency.today().isoformat()}.csv"
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
 @require_POST
 @supervisor_required
 def nudge(request: SupervisorHttpRequest, learner_id: int) -> HttpResponse:
-    learner, agencies = selectors.learner_for_supervisor(
-        supervisor=request.user, learner_id=learner_id
-    )
-    agency = request.agency if request.agency in agencies else agencies[0]
+    learner, agency = learner_for_page(request, learner_id)
     scoped = selectors.enrollments_for_supervisor(supervisor=request.user, agency=agency)
     chosen = parse_id(request.POST.get("enrollment"))
     enrollment = scoped.filter(user=learner, pk=chosen).first() if chosen else None
@@ -445,6 +475,49 @@ def nudge_overdue(request: SupervisorHttpRequest) -> HttpResponse:
     if not queued and not skipped:
         messages.info(request, "No learner is overdue.")
     return redirect(_back(request, f"{reverse('agency:dashboard')}?agency={agency.slug}"))
+
+
+@require_http_methods(["GET", "POST"])
+@supervisor_required
+def learner_remove(request: SupervisorHttpRequest, learner_id: int) -> HttpResponse:
+    """Remove a learner from the agency: what will happen first (GET), done on the confirmed
+    POST. Only the agency's learners (404 for anyone else, supervisors and oneself included,
+    as on the drill-down)."""
+    learner, agency = learner_for_page(request, learner_id)
+    detail = reverse("agency:learner-detail", kwargs={"learner_id": learner.pk})
+    detail = f"{detail}?agency={agency.slug}"
+    if request.method == "POST":
+        membership = (
+            Membership.objects.select_related("user", "agency")
+            .filter(user=learner, agency=agency, role=Membership.Role.LEARNER)
+            .first()
+        )
+        if membership is None:  # removed by someone else a moment ago
+            raise Http404("No such learner.")
+        try:
+            membership_remove(membership=membership, by=request.user, request=request)
+        except MembershipRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect(detail)
+        messages.success(
+            request,
+            f"{learner} is no longer a learner of {agency.name}. Their enrollments, progress, "
+            "completions and certificates are kept; the agency's reminders to them stopped.",
+        )
+        return redirect(f"{reverse('agency:learners')}?agency={agency.slug}")
+    return render(
+        request,
+        "supervision/learner_remove.html",
+        {
+            "agency": agency,
+            "agencies": request.agencies,
+            "learner": learner,
+            "preview": selectors.removal_preview(
+                supervisor=request.user, learner=learner, agency=agency
+            ),
+            "detail": detail,
+        },
+    )
 
 
 BACK_KEYS = ("q", "series", "status", "overdue", "sort", "page")
@@ -501,6 +574,7 @@ def assignment_new(request: SupervisorHttpRequest) -> HttpResponse:
                 due_on=data["due_on"],
                 due_in_days=data["due_in_days"],
                 recurrence_months=data["recurrence_months"],
+                request=request,
             )
         except AssignmentRefused as refusal:
             form.add_error(None, str(refusal))
@@ -534,6 +608,7 @@ def assignment_edit(request: SupervisorHttpRequest, assignment_id: int) -> HttpR
                 due_on=data["due_on"],
                 due_in_days=data["due_in_days"],
                 recurrence_months=data["recurrence_months"],
+                request=request,
             )
         except AssignmentRefused as refusal:
             form.add_error(None, str(refusal))
@@ -568,7 +643,7 @@ def assignment_cancel_view(request: SupervisorHttpRequest, assignment_id: int) -
         messages.info(request, "This assignment was already cancelled.")
         return redirect(_assignments_url(agency))
     if request.method == "POST":
-        assignment_cancel(by=request.user, assignment=assignment)
+        assignment_cancel(by=request.user, assignment=assignment, request=request)
         messages.success(
             request,
             f"“{assignment.series.title}” cancelled: no more reminders or refreshers from it, "

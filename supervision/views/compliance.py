@@ -39,9 +39,9 @@ from certificates.views.transcripts import (
 )
 from courses.models import Series
 from lms.csvstream import csv_response, csv_safe, csv_stream
-from supervision import selectors, services
+from supervision import services
 from supervision.forms import COMPLIANCE_SORTS, ComplianceFilterForm, TrainingRuleForm
-from supervision.views import PAGE_SIZE, supervisor_required
+from supervision.views import PAGE_SIZE, learner_for_page, supervisor_required
 
 HOURS_COLUMNS = [
     "agency",
@@ -193,13 +193,15 @@ def _period_or_400(request: SupervisorHttpRequest) -> Period | HttpResponse:
 
 
 def _audited(request: SupervisorHttpRequest, kind: str, period: Period, **extra: str):
-    """The export's audit record, written before the first row leaves; returns the callback
+    """The export's audit records, written before the first row leaves; returns the callback
     that records how many rows left."""
     log = services.export_started(
         supervisor=request.user,
         agency=request.agency,
         filters={"file": kind, "from": period.start.isoformat(), "to": period.end.isoformat()}
         | extra,
+        file=kind,
+        request=request,
     )
     return lambda rows: services.export_finished(log=log, rows=rows)
 
@@ -296,19 +298,11 @@ def roster_csv(request: SupervisorHttpRequest) -> HttpResponseBase:
     )
 
 
-def _learner_transcript(request: SupervisorHttpRequest, learner_id: int):
-    learner, agencies = selectors.learner_for_supervisor(
-        supervisor=request.user, learner_id=learner_id
-    )
-    agency = request.agency if request.agency in agencies else agencies[0]
-    return learner, agency
-
-
 @require_GET
 @supervisor_required
 def learner_transcript(request: SupervisorHttpRequest, learner_id: int) -> HttpResponseBase:
     """A learner's transcript, for supervisors of the learner's agency (404 for any other)."""
-    learner, agency = _learner_transcript(request, learner_id)
+    learner, agency = learner_for_page(request, learner_id, viewed="transcript")
     period = period_or_default(request, today=agency.today())
     data = transcript(learner=learner, period=period)
     return render(
@@ -321,7 +315,7 @@ def learner_transcript(request: SupervisorHttpRequest, learner_id: int) -> HttpR
 @require_GET
 @supervisor_required
 def learner_transcript_pdf(request: SupervisorHttpRequest, learner_id: int) -> HttpResponseBase:
-    learner, agency = _learner_transcript(request, learner_id)
+    learner, agency = learner_for_page(request, learner_id, viewed="transcript.pdf")
     try:
         period = period_from(request.GET, today=agency.today())
     except PeriodRefused as refusal:

@@ -64,7 +64,9 @@ def test_author_previews_the_seed_series_as_a_learner(
     page.locator("ol.list-group a").first.click()
     video = page.locator("#training-video")
     expect(video).to_be_visible()
-    page.wait_for_function("document.getElementById('training-video').readyState >= 1")
+    # A function, not an expression: Playwright polls an expression with eval() in the page,
+    # which the Content-Security-Policy refuses.
+    page.wait_for_function("() => document.getElementById('training-video').readyState >= 1")
     page.evaluate(
         "async () => { const v = document.getElementById('training-video');"
         " v.muted = true; await v.play(); await new Promise(r => setTimeout(r, 1500)); v.pause(); }"

@@ -191,7 +191,7 @@ def test_a_retired_key_stays_published_and_still_verifies(certificate, settings)
 def test_the_credential_is_served_privately_as_a_jwt(certificate):
     response = _client(certificate.user).get(f"/certificates/{certificate.code}/credential.jwt")
     assert response["Content-Type"] == "application/jwt"
-    assert "private" in response["Cache-Control"]
+    assert response["Cache-Control"] == "private, no-store"
     disposition = f'attachment; filename="certificate-{certificate.code}.jwt"'
     assert response["Content-Disposition"] == disposition
 

@@ -33,13 +33,13 @@ def _text(response) -> str:
 
 
 def test_learner_opens_their_certificate_pdf(certificate):
-    """The PDF is inline, private to the browser, named after the code."""
+    """The PDF is inline, never cached (not even by the browser), named after the code."""
     response = _client(certificate.user).get(f"/certificates/{certificate.code}.pdf")
     assert response.status_code == 200
     assert response["Content-Disposition"] == (
         f'inline; filename="certificate-{certificate.code}.pdf"'
     )
-    assert response["Cache-Control"] == "private"
+    assert response["Cache-Control"] == "private, no-store"
 
 
 def test_the_pdf_says_who_what_when_how_many_hours_and_its_code(certificate, settings):

@@ -11,11 +11,13 @@
 
 The tests skip when Redis cannot be reached, the database is not PostgreSQL or aiosmtpd is not
 installed, unless ``REQUIRE_SERVICES`` is set, when each of those is a failure.
-``bench/reminders.py`` reuses ``SmtpSink``, ``Worker`` and ``worker_env``.
+``bench/reminders.py`` and the fault test (``test_faults.py``) reuse ``SmtpSink``, ``Worker`` and
+``worker_env``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -27,7 +29,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from pathlib import Path
@@ -50,6 +52,7 @@ class Delivered:
     message_id: str
     to: str
     subject: str
+    received_at: float = field(default=0.0, compare=False)  # time.monotonic() at acceptance
 
 
 class SmtpSink:
@@ -57,15 +60,18 @@ class SmtpSink:
 
     ``refuse("451 4.3.0 try later", times=2)`` refuses the next two messages, then accepts;
     ``refuse("550 5.1.1 no such user")`` refuses every message; ``stage`` says whether the refusal
-    answers RCPT TO (where real servers refuse unknown users) or the end of DATA.
+    answers RCPT TO (where real servers refuse unknown users) or the end of DATA. ``delay`` seconds
+    pass before each message is accepted, as on a real server that is not instant (it may be
+    changed at any time); ``receiving`` counts the messages being held so.
     """
 
-    def __init__(self, *, record: bool = True) -> None:
-        self.record = record
+    def __init__(self, *, record: bool = True, delay: float = 0) -> None:
+        self.record, self.delay = record, delay
         self.lock = threading.Lock()
         self.delivered: list[Delivered] = []
         self.accepted = 0
         self.transactions = 0  # messages that reached RCPT TO (every reminder has one recipient)
+        self.receiving = 0
         self.refused: list[tuple[str, str]] = []  # (stage, recipient)
         self._reply: str | None = None
         self._stage = "data"
@@ -105,11 +111,20 @@ class SmtpSink:
             with self.lock:
                 self.refused.extend(("data", to) for to in envelope.rcpt_tos)
             return reply
+        if self.delay:
+            with self.lock:
+                self.receiving += 1
+            try:
+                await asyncio.sleep(self.delay)
+            finally:
+                with self.lock:
+                    self.receiving -= 1
         delivered = []
         if self.record:
             headers = BytesHeaderParser(policy=default_policy).parsebytes(envelope.content)
+            now = time.monotonic()
             delivered = [
-                Delivered(str(headers["Message-ID"]), to, str(headers["Subject"]))
+                Delivered(str(headers["Message-ID"]), to, str(headers["Subject"]), now)
                 for to in envelope.rcpt_tos
             ]
         with self.lock:

@@ -97,7 +97,8 @@ class Command(BaseCommand):
         for resource in toolkit["resources"]:
             resource_upsert(**resource)
         series_list = [
-            series_import(json.loads((DATA / name).read_text()))[0] for name in SERIES_FILES
+            series_import(json.loads((DATA / name).read_text()), via="seed")[0]
+            for name in SERIES_FILES
         ]
         series = series_list[0]
 
@@ -192,7 +193,7 @@ class Command(BaseCommand):
 
     def _member(self, agency: Agency, email: str, name: str, role: str) -> tuple[User, bool]:
         user, new = self._user(email, name)
-        membership_ensure(user=user, agency=agency, role=role)
+        membership_ensure(user=user, agency=agency, role=role, via="seed")
         return user, new
 
     def _walk(
