@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -55,7 +55,7 @@ class ModulesField(forms.ModelMultipleChoiceField):
     which, unlike its ``=``, lets an integer past 64 bits through to SQLite, where it is a
     500."""
 
-    def _check_values(self, value):  # type: ignore[no-untyped-def]  # Django's own signature
+    def _check_values(self, value: Any) -> Any:
         for item in value if isinstance(value, list | tuple) else []:
             if isinstance(item, str) and parse_id(item) is None:
                 raise forms.ValidationError(
@@ -63,7 +63,7 @@ class ModulesField(forms.ModelMultipleChoiceField):
                     code="invalid_choice",
                     params={"value": item},
                 )
-        return super()._check_values(value)
+        return super()._check_values(value)  # type: ignore[misc]  # missing from the stubs
 
 
 class ModuleForm(forms.ModelForm):
