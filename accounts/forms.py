@@ -157,6 +157,16 @@ class AddWebAuthnForm(webauthn_forms.AddWebAuthnForm):
 
     credential = BoundedJSONField(required=True, widget=forms.HiddenInput)
 
+    def clean_credential(self) -> Any:
+        """An answer is a JSON object. allauth checks only a truthy one: ``false``, ``0`` or
+        ``{}`` skipped the check and was stored as a key that is none, which counted as two-
+        factor authentication turned on (found by the fuzz: the audit record of it was a
+        500)."""
+        credential = self.cleaned_data["credential"]
+        if not isinstance(credential, dict) or not credential:
+            raise get_mfa_adapter().validation_error("incorrect_code")
+        return credential
+
     def clean(self) -> dict:
         with _answer_read():
             return super().clean()
