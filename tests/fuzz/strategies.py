@@ -65,6 +65,8 @@ SPECIAL_TEXT = (
     "[]",
     "{}",
     '{"a": [1, {"b": null}]}',
+    "[" * 3000 + "]" * 3000,  # deeper than Python's recursion limit, where JSON is read
+    '{"a": ' * 3000 + "1" + "}" * 3000,
 )
 SPECIAL_NUMBERS = (
     "nan",

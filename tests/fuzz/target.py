@@ -3,8 +3,9 @@ come from, and what it may write."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.test import Client
 from django.urls import reverse
@@ -33,8 +34,12 @@ class Target:
     from the form the page at ``form_page`` shows (the ``path`` itself by default; None for an
     endpoint without a page of its own), then adjusted by ``fields``. ``body`` replaces the
     form-shaped bodies for endpoints that read JSON or name their fields by ids. ``writes``
-    names the models (``app.Model`` or ``app.*``) an accepted request may change; ``prepare``
-    runs in each example's client first (a sign-in stage, a reauthentication).
+    names the models (``app.Model`` or ``app.*``) an accepted request may change, and
+    ``refusal_writes`` those a refusal may (a counter of wrong codes). ``prepare`` runs in each
+    example's client first (a sign-in stage, a reauthentication) and may return what
+    ``finish`` needs to complete the body (a code that was just emailed, a key's answer to
+    the page's challenge). ``host`` is the address the client uses (WebAuthn needs a secure
+    origin: localhost); ``settings`` are overridden for the target.
     """
 
     name: str  # the URL's name
@@ -48,7 +53,11 @@ class Target:
     extra_names: Sequence[str] = ()
     examples: int = 15
     writes: frozenset[str] | None = None
-    prepare: Callable[[Client, FuzzWorld], None] | None = None
+    refusal_writes: frozenset[str] = frozenset()
+    prepare: Callable[[Client, FuzzWorld], Any] | None = None
+    finish: Callable[[Any, Body], Body] | None = None
+    host: str | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> str:

@@ -35,7 +35,7 @@ def read_fields(world: FuzzWorld, target: Target, session: str | None) -> Specs:
     specs: Specs = []
     if page is not None:
         with transaction.atomic():
-            client = client_for(session)
+            client = client_for(session, target.host)
             if target.prepare is not None:
                 target.prepare(client, world)
             response = client.get(page)
@@ -56,8 +56,10 @@ def read_fields(world: FuzzWorld, target: Target, session: str | None) -> Specs:
 
 
 @pytest.mark.parametrize("target", TARGETS, ids=str)
-def test_fuzzed_body(fuzz_world: FuzzWorld, target: Target):
+def test_fuzzed_body(fuzz_world: FuzzWorld, target: Target, settings):
     """No 5xx, no partial write, nothing invalid saved, whatever the body."""
+    for name, value in target.settings.items():
+        setattr(settings, name, value)
     user = None if target.role == "anonymous" else fuzz_world.user(target.role)
     session = signed_in_cookie(user)
     specs = read_fields(fuzz_world, target, session)
@@ -77,7 +79,10 @@ def test_fuzzed_body(fuzz_world: FuzzWorld, target: Target):
             body=body,
             base=base,
             writes=target.writes,
+            refusal_writes=target.refusal_writes,
             prepare=(lambda client: target.prepare(client, fuzz_world)) if target.prepare else None,
+            finish=target.finish,
+            host=target.host,
         )
 
     run()

@@ -4,22 +4,28 @@ the demo learner is enrolled and part-way through, built through the product's o
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.contrib.auth.models import Group
+from django.test import Client
+from django.urls import reverse
 
 from accounts.models import AUTHORS_GROUP, User
 from courses import content, quizzes, services
 from courses.models import Component, Module, Question, QuizAttempt, Series
-from tests.test_url_matrix import World, _build_world
+from tests.accounts.softkey import SoftKey, page_data
+from tests.test_url_matrix import DEMO_PASSWORD, World, _build_world
 from toolkit.models import Resource
 from toolkit.services import resource_set_active
 
 FUZZ_SERIES = "fuzz-every-kind"
 FUZZ_OPEN = "fuzz-open-series"  # published, nobody enrolled: for enrolling
 MFA_HOLDER = "mfa.holder@example.org"  # the matrix's user with a TOTP authenticator
+WEBAUTHN_HOST = "localhost"
 
 
 @dataclass
@@ -31,6 +37,8 @@ class FuzzWorld:
     questions: dict[str, Question]  # "quiz-single", "survey-likert", ...
     attempt: QuizAttempt  # the learner's open attempt at the quiz
     unconfirmed_key: str  # the confirmation key of an address added, not yet verified
+    passkey: SoftKey  # the holder's passkey (a software WebAuthn key), registered
+    passkey_id: int  # its authenticator's id
     modules: dict[str, Module]
     resource: Resource
     retired_resource: Resource
@@ -174,6 +182,26 @@ def _series_document(resource_slug: str) -> dict:
     }
 
 
+def _register_passkey(user: User) -> tuple[SoftKey, int]:
+    """A passkey for ``user``, registered the way a browser does it (the page's challenge, a
+    software key's answer): WebAuthn needs a secure origin, and fido2 counts localhost as one."""
+    key = SoftKey(origin=f"http://{WEBAUTHN_HOST}")
+    client = Client(HTTP_HOST=WEBAUTHN_HOST)
+    client.force_login(user)
+    assert (
+        client.post(reverse("account_reauthenticate"), {"password": DEMO_PASSWORD}).status_code
+        == 302
+    )
+    page = client.get(reverse("mfa_add_webauthn"))
+    credential = key.create(page_data(page.content.decode())["creation_options"], passkey=True)
+    response = client.post(
+        reverse("mfa_add_webauthn"),
+        {"name": "Desk key", "credential": json.dumps(credential), "passwordless": "on"},
+    )
+    assert response.status_code == 302, response
+    return key, Authenticator.objects.get(user=user, type=Authenticator.Type.WEBAUTHN).pk
+
+
 def build() -> FuzzWorld:
     """Call inside the transaction that holds the seed (see conftest)."""
     matrix = _build_world()
@@ -182,6 +210,15 @@ def build() -> FuzzWorld:
     # Signs in like everyone else: a verified address, and recovery codes beside the TOTP.
     EmailAddress.objects.create(user=holder, email=holder.email, verified=True, primary=True)
     RecoveryCodes.activate(holder)
+    # The matrix gave the holder a key with no credential in it (its pages only need the row):
+    # the holder's passkey is registered for real and takes that row.
+    placeholder = Authenticator.objects.get(user=holder, type=Authenticator.Type.WEBAUTHN)
+    passkey_id = placeholder.pk
+    placeholder.delete()
+    passkey, registered = _register_passkey(holder)
+    real = Authenticator.objects.get(pk=registered)
+    real.delete()
+    Authenticator.objects.create(id=passkey_id, user=holder, type=real.type, data=real.data)
     resources = list(Resource.objects.filter(is_active=True).order_by("pk")[:2])
     resource, retired = resources
     resource_set_active(resource=retired, is_active=False)  # for the restore page
@@ -220,6 +257,8 @@ def build() -> FuzzWorld:
         questions=questions,
         attempt=attempt,
         unconfirmed_key=EmailConfirmationHMAC(added).key,
+        passkey=passkey,
+        passkey_id=passkey_id,
         modules=modules,
         resource=resource,
         retired_resource=retired,
