@@ -294,6 +294,7 @@ class FieldSpec:
     max_digits: int | None = None
     decimal_places: int | None = None
     hidden: bool = False  # a hidden input: the page's own value is the only valid one
+    mostly_as_shown: bool = False  # valid is mostly what the page shows (a blank extra row)
     valid: st.SearchStrategy[str] | None = field(default=None, compare=False)  # overrides
 
     @classmethod
@@ -310,8 +311,11 @@ class FieldSpec:
     @classmethod
     def from_formset(cls, formset: forms.BaseFormSet) -> list[FieldSpec]:
         specs = cls.from_form(formset.management_form)
-        for form in formset.forms:
-            specs.extend(cls.from_form(form))
+        editing = formset.initial_form_count() > 0
+        for index, form in enumerate(formset.forms):
+            # Editing, a blank row the page adds for more is skipped if left blank: mostly so.
+            blank_row = editing and index >= formset.initial_form_count()
+            specs.extend(spec.but(mostly_as_shown=blank_row) for spec in cls.from_form(form))
         return specs
 
     @classmethod
@@ -421,12 +425,16 @@ def valid_values(spec: FieldSpec) -> st.SearchStrategy[list[Value]]:
         return spec.valid.map(lambda v: [v])
     if spec.hidden:  # a formset's counts, a row's id, the parent's key: as the page sent them
         return st.just(list(spec.current))
+    if spec.mostly_as_shown:
+        return weighted(
+            (3, st.just(list(spec.current))), (1, valid_values(spec.but(mostly_as_shown=False)))
+        )
     options: list[st.SearchStrategy[list[Value]]] = []
     if spec.current and not (spec.required and not any(spec.current)):  # a blank form's ""
         options.append(st.just(list(spec.current)))
     kind = spec.kind
-    if kind == "bool":
-        options.append(st.sampled_from([["on"], []]))
+    if kind == "bool":  # ticked as shown three times in four (a DELETE box stays unticked)
+        options.append(st.sampled_from([list(spec.current)] * 3 + [[] if spec.current else ["on"]]))
     elif kind == "choice":
         if spec.choices:
             options.append(st.sampled_from(spec.choices).map(lambda v: [v]))

@@ -3,6 +3,8 @@ orders (JSON, form and htmx), moves, removals, publishing, and the toolkit."""
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import strategies as st
 
 from courses.models import Component, Module, Series
@@ -153,6 +155,23 @@ def _edit_component(kind: str) -> Target:
     )
 
 
+CHOICE_ROW = re.compile(r"choices-(\d+)-(text|is_correct)$")
+
+
+def _two_choices(world: FuzzWorld, specs: Specs) -> Specs:
+    """A new question's rows as an author fills them (the first right, the second wrong, the
+    others blank), mostly: a choice question needs two choices and, in a quiz, one right."""
+    shown = {("0", "text"): ("Right answer",), ("0", "is_correct"): ("on",)}
+    shown[("1", "text")] = ("Wrong answer",)
+    found = []
+    for spec in specs:
+        row = CHOICE_ROW.match(spec.name)
+        if row:
+            spec = spec.but(current=shown.get(row.groups(), ()), mostly_as_shown=True)
+        found.append(spec)
+    return found
+
+
 def _question_new(kind: str) -> Target:
     return Target(
         "studio:question-new",
@@ -163,6 +182,7 @@ def _question_new(kind: str) -> Target:
             url("studio:question-new", component_id=w.components["document"].pk),  # 404
             url("studio:question-new", component_id=w.matrix.values[f"{kind}_id"]),
         ],
+        fields=_two_choices,
         extra_names=("another",),
         examples=30,
         writes=CONTENT,
