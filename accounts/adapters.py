@@ -36,6 +36,15 @@ class AccountAdapter(DefaultAccountAdapter):
         ),
     }
 
+    def is_safe_url(self, url: str | None) -> bool:
+        """allauth parses a ``next`` address itself before Django checks it, and Python's parser
+        raises on a malformed bracketed host (``http://[\\x00::1]/``): such an address is not
+        safe to go to, and the sign-in page still opens (it was a 500; found by the fuzz)."""
+        try:
+            return super().is_safe_url(url)
+        except ValueError:
+            return False
+
     def get_client_ip(self, request: HttpRequest) -> str:
         """allauth's per-address limits count the client behind our proxies (``lms.clientip``),
         and never refuse a request whose forwarding header is shorter than expected."""

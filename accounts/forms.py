@@ -1,10 +1,20 @@
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.webauthn import forms as webauthn_forms
 from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.fields import InvalidJSONInput, JSONString
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PREFERRED_LANGUAGES
 from accounts.selectors import mfa_enrollment_needs_email_code
+from lms.jsonbody import JsonBodyRefused, parse_json_text
 
 
 class SignupForm(AllauthSignupForm):
@@ -93,3 +103,100 @@ class MfaEmailCodeForm(forms.Form):
         ),
         error_messages={"required": _("Type the 8-digit code from the email.")},
     )
+
+
+class BoundedJSONField(forms.JSONField):
+    """Django's JSON field, read within the bounds of every JSON the site reads
+    (``lms.jsonbody``: 64 KB, 8 levels, finite numbers). Python's parser recurses without
+    limit: a deeply nested value was a ``RecursionError``, a 500."""
+
+    def to_python(self, value: Any) -> Any:
+        if self.disabled:
+            return value
+        if value in self.empty_values:
+            return None
+        if isinstance(value, list | dict | int | float | JSONString):
+            return value
+        try:
+            converted = parse_json_text(value)
+        except JsonBodyRefused as exc:
+            raise ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            ) from exc
+        return JSONString(converted) if isinstance(converted, str) else converted
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        if self.disabled:
+            return initial
+        if data is None:
+            return None
+        try:
+            return parse_json_text(data)
+        except JsonBodyRefused:
+            return InvalidJSONInput(data)
+
+
+# What fido2's parsers raise on a malformed answer from a key (an id that is not its rawId,
+# bad base64, CBOR or lengths, missing or mistyped members): allauth catches only some.
+UNREADABLE_ANSWER = (TypeError, ValueError, KeyError, AttributeError, IndexError, struct.error)
+
+
+@contextmanager
+def _answer_read() -> Iterator[None]:
+    """A key's answer that cannot be read is refused like a wrong one ("Incorrect code"), not
+    a 500 (found by the fuzz: ``{"id": "", "rawId": "0", ...}``)."""
+    try:
+        yield
+    except UNREADABLE_ANSWER as exc:
+        raise get_mfa_adapter().validation_error("incorrect_code") from exc
+
+
+class AddWebAuthnForm(webauthn_forms.AddWebAuthnForm):
+    """allauth's form to add a security key or passkey (``MFA_FORMS``), reading the key's
+    answer safely."""
+
+    credential = BoundedJSONField(required=True, widget=forms.HiddenInput)
+
+    def clean_credential(self) -> Any:
+        """An answer is a JSON object. allauth checks only a truthy one: ``false``, ``0`` or
+        ``{}`` skipped the check and was stored as a key that is none, which counted as two-
+        factor authentication turned on (found by the fuzz: the audit record of it was a
+        500)."""
+        credential = self.cleaned_data["credential"]
+        if not isinstance(credential, dict) or not credential:
+            raise get_mfa_adapter().validation_error("incorrect_code")
+        return credential
+
+    def clean(self) -> dict:
+        with _answer_read():
+            return super().clean()
+
+
+class AuthenticateWebAuthnForm(webauthn_forms.AuthenticateWebAuthnForm):
+    """The key as the second factor at sign-in, reading its answer safely."""
+
+    credential = BoundedJSONField(required=True, widget=forms.HiddenInput)
+
+    def clean_credential(self) -> Any:
+        with _answer_read():
+            return super().clean_credential()
+
+
+class LoginWebAuthnForm(webauthn_forms.LoginWebAuthnForm):
+    """Signing in with a passkey alone, reading its answer safely."""
+
+    credential = BoundedJSONField(required=True, widget=forms.HiddenInput)
+
+    def clean_credential(self) -> Any:
+        with _answer_read():
+            return super().clean_credential()
+
+
+class ReauthenticateWebAuthnForm(webauthn_forms.ReauthenticateWebAuthnForm):
+    """Confirming it is you with a key, reading its answer safely."""
+
+    credential = BoundedJSONField(required=True, widget=forms.HiddenInput)
+
+    def clean_credential(self) -> Any:
+        with _answer_read():
+            return super().clean_credential()

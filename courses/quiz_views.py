@@ -9,20 +9,23 @@ from django.http import QueryDict
 
 from courses.models import Choice, Component, Enrollment, Question, QuizAnswer
 from courses.quizzes import quiz_state
+from lms.ids import parse_id
 
 
 def int_or_zero(value: object) -> int:
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return 0
+    """The id a field holds, or 0 (which names nothing) for anything else."""
+    return parse_id(value) or 0
 
 
 def answers_from(post: QueryDict) -> dict[int, list[str]]:
-    """``q<question id>`` fields, each with one or more choice ids."""
-    return {
-        int(key[1:]): post.getlist(key) for key in post if key.startswith("q") and key[1:].isdigit()
-    }
+    """``q<question id>`` fields, each with one or more choice ids. Other fields, and names
+    that only look like one (``q²``, ``q`` and a thousand digits), are not answers."""
+    answers = {}
+    for key in post:
+        question_id = parse_id(key[1:]) if key.startswith("q") else None
+        if question_id is not None:
+            answers[question_id] = post.getlist(key)
+    return answers
 
 
 def survey_answers_from(post: QueryDict, *, component: Component) -> dict[int, object]:

@@ -265,6 +265,12 @@ def survey_submit(
             if len(text) > 5000:
                 errors[question.pk] = "Please keep the answer under 5,000 characters."
                 continue
+            if "\x00" in text:  # a NUL byte: no text column of PostgreSQL can store it
+                errors[question.pk] = (
+                    "The answer holds a character that cannot be saved (a null character): "
+                    "please type it again."
+                )
+                continue
             empty = not text
         if empty and question.required:
             errors[question.pk] = "This question needs an answer."

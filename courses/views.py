@@ -234,15 +234,17 @@ def _answers_refused(
     refusal: quizzes.AnswerRefused,
     **given,
 ) -> HttpResponse:
-    """The quiz or survey again, as the learner filled it in, with a word at each question."""
-    progress = services.progress_start(user=request.user, component=component)
+    """The quiz or survey again, as the learner filled it in, with a word at each question.
+
+    A refusal records nothing: the progress shown is the one read with the outline (the page's
+    own visit already started it), not started again."""
     return _render_component(
         request,
         series,
         outline,
         state,
         component,
-        progress,
+        outline.progress.get(component.pk),
         extra={"errors": refusal.errors, "refusal": str(refusal), **given},
         status=400,
     )

@@ -59,6 +59,16 @@ def parse_json_body(
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise JsonBodyRefused("The request body is not UTF-8 text.") from exc
+    return parse_json_text(text, max_bytes=max_bytes, max_depth=max_depth)
+
+
+def parse_json_text(
+    text: str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = DEFAULT_MAX_DEPTH
+) -> Any:
+    """``text`` parsed within the same bounds as a body (a form field holding JSON, say), or
+    ``JsonBodyRefused``."""
+    if len(text) > max_bytes:
+        raise JsonBodyRefused(f"The request body is larger than {max_bytes} bytes.")
     _check_depth(text, max_depth)
     try:
         return json.loads(

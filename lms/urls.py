@@ -1,10 +1,14 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from certificates.views import credentials as credential_views
 from courses import views as course_views
 from lms import views
+from lms.converters import IdConverter
+
+# Before the apps' URLs are read: they name ids with it (<id:learner_id>).
+register_converter(IdConverter, "id")
 
 admin.site.site_header = "Training Tracker administration"
 # Staff sign in through allauth like everyone else, so email verification and MFA apply to them.

@@ -23,8 +23,12 @@ class PreferenceForm(forms.ModelForm):
 
 @require_http_methods(["GET", "POST"])
 def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
-    preference, _ = EmailPreference.objects.get_or_create(user=request.user)
-    form = PreferenceForm(request.POST or None, instance=preference)
+    # Read, not created: the row is written only when a valid form is saved (a page view, or
+    # a refused submission, writes nothing).
+    preference = EmailPreference.objects.filter(user=request.user).first()
+    form = PreferenceForm(
+        request.POST or None, instance=preference or EmailPreference(user=request.user)
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Your email preferences are saved.")

@@ -18,19 +18,19 @@ content_patterns = [
         modules.modules_reorder,
         name="modules-reorder",
     ),
-    path("modules/<int:module_id>/edit/", modules.module_edit, name="module-edit"),
-    path("modules/<int:module_id>/move/", modules.module_move, name="module-move"),
-    path("modules/<int:module_id>/delete/", modules.module_delete, name="module-delete"),
-    path("modules/<int:module_id>/components/new/", components.component_new, name="component-new"),
+    path("modules/<id:module_id>/edit/", modules.module_edit, name="module-edit"),
+    path("modules/<id:module_id>/move/", modules.module_move, name="module-move"),
+    path("modules/<id:module_id>/delete/", modules.module_delete, name="module-delete"),
+    path("modules/<id:module_id>/components/new/", components.component_new, name="component-new"),
     path(
-        "modules/<int:module_id>/components/order/",
+        "modules/<id:module_id>/components/order/",
         components.components_reorder,
         name="components-reorder",
     ),
-    path("components/<int:component_id>/edit/", components.component_edit, name="component-edit"),
-    path("components/<int:component_id>/move/", components.component_move, name="component-move"),
+    path("components/<id:component_id>/edit/", components.component_edit, name="component-edit"),
+    path("components/<id:component_id>/move/", components.component_move, name="component-move"),
     path(
-        "components/<int:component_id>/delete/",
+        "components/<id:component_id>/delete/",
         components.component_delete,
         name="component-delete",
     ),
@@ -38,15 +38,15 @@ content_patterns = [
 
 # The questions of a quiz or survey, their choices and order.
 question_patterns = [
-    path("components/<int:component_id>/questions/", questions.questions, name="questions"),
+    path("components/<id:component_id>/questions/", questions.questions, name="questions"),
     path(
-        "components/<int:component_id>/questions/new/",
+        "components/<id:component_id>/questions/new/",
         questions.question_new,
         name="question-new",
     ),
-    path("questions/<int:question_id>/edit/", questions.question_edit, name="question-edit"),
-    path("questions/<int:question_id>/delete/", questions.question_delete, name="question-delete"),
-    path("questions/<int:question_id>/move/", questions.question_move, name="question-move"),
+    path("questions/<id:question_id>/edit/", questions.question_edit, name="question-edit"),
+    path("questions/<id:question_id>/delete/", questions.question_delete, name="question-delete"),
+    path("questions/<id:question_id>/move/", questions.question_move, name="question-move"),
 ]
 
 # “Preview as learner”: the learner's pages of any series, recording nothing.
@@ -71,17 +71,17 @@ preview_patterns = [
 
 # The nameless statistics of a component.
 stats_patterns = [
-    path("components/<int:component_id>/stats/", stats.component_stats, name="component-stats"),
+    path("components/<id:component_id>/stats/", stats.component_stats, name="component-stats"),
 ]
 
 # The resource toolkit.
 toolkit_patterns = [
     path("toolkit/", toolkit.toolkit, name="toolkit"),
     path("toolkit/new/", toolkit.resource_new, name="resource-new"),
-    path("toolkit/<int:resource_id>/edit/", toolkit.resource_edit, name="resource-edit"),
-    path("toolkit/<int:resource_id>/retire/", toolkit.resource_retire, name="resource-retire"),
-    path("toolkit/<int:resource_id>/restore/", toolkit.resource_restore, name="resource-restore"),
-    path("toolkit/<int:resource_id>/check/", toolkit.resource_check, name="resource-check"),
+    path("toolkit/<id:resource_id>/edit/", toolkit.resource_edit, name="resource-edit"),
+    path("toolkit/<id:resource_id>/retire/", toolkit.resource_retire, name="resource-retire"),
+    path("toolkit/<id:resource_id>/restore/", toolkit.resource_restore, name="resource-restore"),
+    path("toolkit/<id:resource_id>/check/", toolkit.resource_check, name="resource-check"),
 ]
 
 urlpatterns = [

@@ -2,12 +2,14 @@ from itertools import groupby
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from toolkit.forms import ToolkitSearchForm
 from toolkit.models import Resource
 from toolkit.selectors import resources_listed
 
 
+@require_GET
 def index(request: HttpRequest) -> HttpResponse:
     form = ToolkitSearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}

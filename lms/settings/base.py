@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # An unreadable form body is a 400 before any view acts (lms/middleware.py).
+    "lms.middleware.FormBodyFirstMiddleware",
     # Every page needs a signed-in user unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "accounts.middleware.AgencyTimezoneMiddleware",
@@ -173,6 +175,14 @@ MFA_TOTP_ISSUER = "Training Tracker"
 # and passkeys beside the authenticator app; a passkey (user-verified) also signs in alone.
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+# allauth's WebAuthn forms, reading a key's answer within bounds and refusing a malformed one
+# instead of a 500 (accounts/forms.py).
+MFA_FORMS = {
+    "add_webauthn": "accounts.forms.AddWebAuthnForm",
+    "authenticate_webauthn": "accounts.forms.AuthenticateWebAuthnForm",
+    "login_webauthn": "accounts.forms.LoginWebAuthnForm",
+    "reauthenticate_webauthn": "accounts.forms.ReauthenticateWebAuthnForm",
+}
 MFA_PASSKEY_LOGIN_ENABLED = True
 # Never on: fido2 accepts http://localhost itself, and browsers refuse WebAuthn on a bare IP
 # address such as 127.0.0.1 whatever the server says (use http://localhost:8000 in the demo).

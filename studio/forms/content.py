@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.media import VIDEO_TYPES, video_signature_matches
 from courses.models import Component, Module, Series
+from lms.ids import parse_id
 from toolkit.models import Resource
 
 
@@ -48,12 +49,29 @@ class SeriesForm(forms.ModelForm):
         return slug
 
 
+class ModulesField(forms.ModelMultipleChoiceField):
+    """Modules by id. A value that is no id (more digits than a key holds, say) is refused as
+    an invalid choice before it reaches the database: Django looks the values up with ``IN``,
+    which, unlike its ``=``, lets an integer past 64 bits through to SQLite, where it is a
+    500."""
+
+    def _check_values(self, value: Any) -> Any:
+        for item in value if isinstance(value, list | tuple) else []:
+            if isinstance(item, str) and parse_id(item) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": item},
+                )
+        return super()._check_values(value)  # type: ignore[misc]  # missing from the stubs
+
+
 class ModuleForm(forms.ModelForm):
     objectives = LinesField(
         label=_("Learning objectives"), required=False, help_text=_("One per line.")
     )
     topics = LinesField(label=_("Topics"), required=False, help_text=_("One per line."))
-    prerequisites = forms.ModelMultipleChoiceField(
+    prerequisites = ModulesField(
         queryset=Module.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -32,6 +32,7 @@ from courses.models import (
     Series,
 )
 from lms.csvstream import Echo, csv_safe
+from lms.ids import parse_id
 from reminders.models import Reminder
 from supervision import selectors, services
 from supervision.forms import AssignmentChangeForm, AssignmentForm, LearnerFilterForm
@@ -433,7 +434,8 @@ def export_csv(request: SupervisorHttpRequest) -> StreamingHttpResponse:
 def nudge(request: SupervisorHttpRequest, learner_id: int) -> HttpResponse:
     learner, agency = learner_for_page(request, learner_id)
     scoped = selectors.enrollments_for_supervisor(supervisor=request.user, agency=agency)
-    enrollment = scoped.filter(user=learner, pk=request.POST.get("enrollment") or 0).first()
+    chosen = parse_id(request.POST.get("enrollment"))
+    enrollment = scoped.filter(user=learner, pk=chosen).first() if chosen else None
     if enrollment is None:
         enrollment = (
             scoped.filter(user=learner, completed_at__isnull=True)

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.core.validators import slug_re
 from django.db.models import F, Q
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
@@ -252,7 +253,9 @@ def roster_csv(request: SupervisorHttpRequest) -> HttpResponseBase:
     if isinstance(period, HttpResponse):
         return period
     slug = request.GET.get("series", "").strip()
-    series = Series.objects.filter(slug=slug).first() if slug else None
+    # Only a slug is looked up: other characters (a NUL byte, which PostgreSQL refuses with an
+    # error) name no series.
+    series = Series.objects.filter(slug=slug).first() if slug_re.match(slug) else None
     if slug and series is None:
         return HttpResponseBadRequest(
             f"No series “{slug[:80]}”: give a series' slug, as in its address.",

@@ -123,6 +123,38 @@ def test_confirmation_link_get_alone_does_not_verify(client, db):
     assert not EmailAddress.objects.get(email="riley@example.net").verified
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"\x00", "multipart/form-data"),  # no boundary
+        (b"a=1", "application/x-www-form-urlencoded; charset=utf-16"),  # only UTF-8 is read
+    ],
+)
+def test_a_confirmation_posted_with_an_unreadable_body_verifies_nothing(
+    client, db, body, content_type
+):
+    """The 400 comes before the confirmation (found by the fuzz: allauth confirmed the address,
+    then failed reading the body, a 400 that had written)."""
+    _sign_up(client, "riley@example.net")
+    response = Client().post(_link(CONFIRM_LINK, "riley@example.net"), body, content_type)
+    assert response.status_code == 400
+    assert not EmailAddress.objects.get(email="riley@example.net").verified
+
+
+@pytest.mark.parametrize(
+    "target", ["http://[\x00::1]/", "http://[x]/", "//[::1", "http://[::1]:99999/"]
+)
+def test_a_malformed_next_address_is_not_followed(client, learner, target):
+    """The sign-in page opens, and signing in goes home, not to the malformed address (Python's
+    URL parser raises on a bad bracketed host: a 500, found by the fuzz)."""
+    page = client.get("/accounts/login/", {"next": target})
+    assert page.status_code == 200
+    response = client.post(
+        "/accounts/login/", {"login": learner.email, "password": factories.PASSWORD, "next": target}
+    )
+    assert (response.status_code, response["Location"]) == (302, "/")
+
+
 def test_verified_address_on_agency_domain_makes_user_learner_of_agency(
     client, agency, agency_domain
 ):

@@ -169,3 +169,41 @@ def test_the_webauthn_pages_load_allauths_scripts_as_files_with_no_inline_script
         for tag in re.findall(r"<script\b[^>]*>", login_page):
             assert "src=" in tag or 'type="application/json"' in tag, tag
     assert 'style="' not in page
+
+
+MALFORMED_ANSWERS = [
+    '{"id": "", "rawId": "0", "type": "public-key", "response": {}}',  # id is not its rawId
+    '{"id": "AA", "rawId": "AA", "type": "public-key", "response": {"clientDataJSON": "!!"}}',
+    '{"id": "AA", "rawId": "AA", "type": "public-key", "response": {"clientDataJSON": "AA", '
+    '"authenticatorData": "AA", "signature": "AA", "userHandle": "AA"}}',
+    "[]",
+    '"a key"',
+    "1e999",
+    "[" * 3000 + "]" * 3000,  # past Python's recursion limit
+    # Falsy: allauth skipped its check and stored a key that is none (MFA "turned on").
+    "false",
+    "0",
+    "{}",
+]
+
+
+@pytest.mark.parametrize("answer", MALFORMED_ANSWERS)
+def test_a_malformed_answer_when_adding_a_key_is_refused(client, supervisor, answer):
+    """Refused like a wrong key, nothing added (found by the fuzz: fido2's parsers raised
+    ValueError or RecursionError through allauth's form, a 500, and a falsy answer was stored
+    as a key)."""
+    sign_in(client, supervisor)
+    confirm_email_code(client)
+    reauthenticate(client)
+    client.get(WEBAUTHN_ADD_URL)
+    response = client.post(WEBAUTHN_ADD_URL, {"name": "Desk key", "credential": answer})
+    assert response.status_code == 200
+    assert not Authenticator.objects.filter(user=supervisor).exists()
+
+
+@pytest.mark.parametrize("answer", MALFORMED_ANSWERS)
+def test_a_malformed_answer_signs_nobody_in_with_a_passkey(client, supervisor, answer):
+    client.get("/accounts/2fa/webauthn/login/", HTTP_ACCEPT="application/json")
+    response = client.post("/accounts/2fa/webauthn/login/", {"credential": answer})
+    assert response.status_code < 500
+    assert "_auth_user_id" not in client.session

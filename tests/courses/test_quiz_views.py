@@ -1,5 +1,7 @@
 """The quiz and survey pages as a learner uses them: start, answer, see what was wrong."""
 
+from urllib.parse import urlencode
+
 import pytest
 
 from courses import services as course_services
@@ -147,3 +149,59 @@ def test_certificate_component_says_where_the_certificate_is_issued(learner_clie
     page = learner_client.get(_url(certificate))
     assert b"Certificate of completion" in page.content
     assert b"Signed by Training Coordinator" in page.content
+
+
+def _records(learner):
+    """The learner's progress rows and enrollment summary, as stored."""
+    progress = list(
+        Progress.objects.order_by("pk").values_list("pk", "clock_at", "updated_at", "percent")
+    )
+    enrollments = list(
+        learner.enrollments.order_by("pk").values_list("pk", "last_activity_at", "started_at")
+    )
+    return progress, enrollments
+
+
+def test_a_refused_quiz_submission_records_nothing(learner_client, learner, quiz):
+    """The form comes back with its errors, and the progress clock and the learner's last
+    activity stay as they were (found by the fuzz: the page shown again restarted them)."""
+    learner_client.get(_url(quiz))
+    learner_client.post(_url(quiz, "quiz/start/"))
+    attempt = QuizAttempt.objects.get()
+    before = _records(learner)
+    single = quiz.questions.get(kind="single")
+    response = learner_client.post(
+        _url(quiz, "quiz/submit/"), {"attempt": attempt.pk, f"q{single.pk}": "not-a-choice"}
+    )
+    assert response.status_code == 400
+    assert _records(learner) == before
+
+
+def test_a_refused_survey_submission_records_nothing(learner_client, learner, module):
+    """A survey answered badly before its page was ever opened leaves no progress row."""
+    survey = factories.survey(module, slug="evaluation", position=10)
+    before = _records(learner)
+    response = learner_client.post(_url(survey, "survey/"), {})
+    assert response.status_code == 400
+    assert b"This question needs an answer." in response.content
+    assert _records(learner) == before
+
+
+@pytest.mark.parametrize(
+    "odd",
+    ["q\u00b2", "q" + "9" * 5000, "q\u0663", "q-1", "q", "q 1"],
+    ids=["superscript", "5000-digits", "arabic-indic", "negative", "bare", "space"],
+)
+def test_a_field_that_only_looks_like_an_answer_is_ignored(learner_client, quiz, odd):
+    """``q²`` passes ``str.isdigit()`` but not ``int()``; a thousand digits pass neither: such
+    names are not answers, and the real answers are scored (found by the fuzz: a 500)."""
+    learner_client.post(_url(quiz, "quiz/start/"))
+    attempt = QuizAttempt.objects.get()
+    data = {"attempt": attempt.pk, **_right_answers(quiz), odd: "1"}
+    response = learner_client.post(
+        _url(quiz, "quiz/submit/"),
+        urlencode(data, doseq=True),  # a field name this long is past a multipart header's limit
+        content_type="application/x-www-form-urlencoded",
+        follow=True,
+    )
+    assert b"You passed with 100%" in response.content

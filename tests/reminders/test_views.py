@@ -6,6 +6,18 @@ from reminders.sending import unsubscribe_token
 pytestmark = pytest.mark.django_db
 
 
+def test_preferences_are_written_only_when_saved(client, learner):
+    """Opening the page, or a submission refused before its form is read (a multipart body
+    without a boundary: 400), writes nothing (found by the fuzz: both created the row)."""
+    client.force_login(learner)
+    assert client.get("/reminders/preferences/").status_code == 200
+    refused = client.post(
+        "/reminders/preferences/", data=b"\x00", content_type="multipart/form-data"
+    )
+    assert refused.status_code == 400
+    assert not EmailPreference.objects.exists()
+
+
 def test_one_click_unsubscribe_works_without_a_session(client, learner):
     """A mail client's POST to the signed link turns that kind off; GET only asks."""
     url = f"/reminders/unsubscribe/{unsubscribe_token(user_id=learner.pk, kind='inactive')}/"

@@ -147,6 +147,20 @@ def test_prerequisites_must_not_go_round_in_a_circle(author_client, series):
     assert not first.prerequisites.exists()
 
 
+@pytest.mark.parametrize("value", [str(2**63), "9" * 30, "1\u00b2", "-1"])
+def test_a_prerequisite_that_is_no_id_is_an_invalid_choice(author_client, series, value):
+    """Checked before the database sees it: Django looks the chosen modules up with ``IN``,
+    which let 2**63 through to SQLite as a 500 (found by the fuzz)."""
+    first = series.modules.order_by("position").first()
+    response = author_client.post(
+        f"/studio/series/{series.slug}/modules/new/",
+        {"title": "Third", "estimated_minutes": 0, "prerequisites": [first.pk, value]},
+    )
+    assert response.status_code == 200
+    assert b"is not one of the available choices" in response.content
+    assert series.modules.count() == 2
+
+
 # --- Order -------------------------------------------------------------------------------------
 
 

@@ -220,6 +220,38 @@ def test_nudge_from_the_drill_down_then_refused_the_same_day(
     )
 
 
+@pytest.mark.parametrize("posted", ["16\x00", "abc", "1.5", "\u00b2", "9" * 30, "-1"])
+def test_nudge_with_an_enrollment_that_is_no_id_nudges_the_most_urgent(
+    supervisor_client, learner, series, posted
+):
+    """An ``enrollment`` that cannot name one is read as none given: the learner's most urgent
+    open enrollment is nudged (found by the fuzz: “16\\x00” was a 500)."""
+    course_services.enrollment_create(user=learner, series=series)
+    response = supervisor_client.post(
+        f"/agency/learners/{learner.pk}/nudge/", {"enrollment": posted}, follow=True
+    )
+    assert response.status_code == 200
+    assert b"Reminder sent" in response.content
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/agency/learners/{id}/",
+        "/agency/learners/{id}/nudge/",
+        "/agency/learners/{id}/transcript/",
+        "/agency/assignments/{id}/",
+        "/agency/assignments/{id}/cancel/",
+    ],
+)
+def test_an_id_longer_than_any_key_is_not_found(supervisor_client, path):
+    """An id of more digits than a 64-bit key holds is a 404 at the resolver, never a query
+    the database refuses (found by the fuzz: a 500 on SQLite)."""
+    address = path.format(id="9" * 30)
+    assert supervisor_client.get(address).status_code == 404
+    assert supervisor_client.post(address).status_code == 404
+
+
 def test_nudge_redirect_stays_on_agency_pages(supervisor_client, learner, series):
     """An offsite ``next`` is ignored."""
     course_services.enrollment_create(user=learner, series=series)

@@ -143,3 +143,9 @@ def test_toolkit_requires_sign_in(client, resources):
     response = client.get("/toolkit/", {"category": "survivor_care"})
     assert response.status_code == 302
     assert response.url == "/accounts/login/?next=/toolkit/%3Fcategory%3Dsurvivor_care"
+
+
+def test_the_toolkit_page_refuses_a_post(client, learner):
+    """A page that takes no body says so (405), like every other page of the site."""
+    client.force_login(learner)
+    assert client.post("/toolkit/", {"q": "csam"}).status_code == 405
