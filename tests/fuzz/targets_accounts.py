@@ -182,6 +182,14 @@ ACCOUNT: list[Target] = [
         writes=writes("account.EmailAddress"),
     ),
     Target(
+        # The idle warning's "Stay signed in": any body is read as a touch of the session.
+        "accounts:session",
+        "learner",
+        lambda w: url("accounts:session"),
+        form_page=None,
+        writes=writes(),
+    ),
+    Target(
         "account_reauthenticate",
         "learner",
         lambda w: url("account_reauthenticate"),
