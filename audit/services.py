@@ -64,12 +64,24 @@ def _lock_chain() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
 
 
+def _storable(value: Any) -> Any:
+    """The value with every NUL character replaced (U+FFFD): PostgreSQL stores none in text or
+    JSON, and what a client typed (a login tried) must still be recorded, not refused."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value
+
+
 def _describe(target: models.Model | str | None) -> tuple[str, str, str]:
     if target is None:
         return "", "", ""
     if isinstance(target, str):
-        return "", "", target[:254]
-    return target._meta.label_lower, str(target.pk), str(target)[:254]
+        return "", "", _storable(target[:254])
+    return target._meta.label_lower, str(target.pk), _storable(str(target)[:254])
 
 
 def _append(
@@ -130,7 +142,7 @@ def audit_record(
         actor = None
     target_type, target_id, target_label = _describe(target)
     # Stored as it will read back (and so as it was hashed): JSON values only.
-    plain = json.loads(json.dumps(details or {}, default=str))
+    plain = _storable(json.loads(json.dumps(details or {}, default=str)))
     with transaction.atomic():
         _lock_chain()
         return _append(

@@ -61,6 +61,20 @@ def test_anonymous_actor_is_recorded_as_nobody():
     assert event.target == "x@example.org"
 
 
+def test_nul_characters_a_client_typed_are_recorded_replaced_not_refused():
+    """PostgreSQL stores no NUL in text or JSON: the login tried is still recorded."""
+    event = audit_record(
+        action="auth.login_failed",
+        outcome="failure",
+        target="a\x00b@example.org",
+        details={"login": "\x00", "nested": {"k\x00": ["\x00x"]}},
+    )
+    event.refresh_from_db()
+    assert event.target == "a\ufffdb@example.org"
+    assert event.details == {"login": "\ufffd", "nested": {"k\ufffd": ["\ufffdx"]}}
+    assert chain_check().intact
+
+
 def test_each_record_links_to_the_one_before_and_the_chain_verifies():
     first = audit_record(action="a.one")
     second = audit_record(action="a.two", details={"n": 1.5, "ok": True, "list": [1, "x"]})

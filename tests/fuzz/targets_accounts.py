@@ -108,7 +108,8 @@ ACCOUNT: list[Target] = [
             NEXT,
         ],
         examples=30,
-        writes=writes("accounts.User"),  # last_login
+        writes=writes("accounts.User", "accounts.SignInLock"),  # last_login, the count reset
+        refusal_writes=writes("accounts.SignInLock"),  # a wrong password counts to the lock
     ),
     Target(
         "account_signup",
@@ -194,7 +195,8 @@ ACCOUNT: list[Target] = [
         "learner",
         lambda w: url("account_reauthenticate"),
         fields=_passwords,
-        writes=writes(),
+        writes=writes("accounts.SignInLock"),
+        refusal_writes=writes("accounts.SignInLock"),  # a wrong password counts to the lock
     ),
     Target(
         "account_request_reauthentication_code",
