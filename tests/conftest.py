@@ -1,9 +1,17 @@
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from courses.importing import MEDIA_DIR
 from tests import factories
+
+# CI (CI=true) draws the same Hypothesis examples on every run, so a commit's CI repeats exactly
+# and a red run is reproduced by running it again; a developer's runs explore new examples each
+# time (the fuzz's failures print a @reproduce_failure blob).
+hypothesis_settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI", "") not in ("", "0", "false"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)
