@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -11,6 +13,18 @@ from django.utils import timezone
 
 from accounts.models import SignInLock
 from accounts.selectors import learner_zones
+
+
+def account_email_send(*, to: str, template: str, context: dict[str, Any]) -> None:
+    """A message about the owner's account, in the product's words: the subject and text of
+    ``templates/emails/accounts/<template>_subject.txt`` and ``<template>.txt``, the subject
+    behind ``ACCOUNT_EMAIL_SUBJECT_PREFIX`` like allauth's own notices. Raises what sending
+    raises."""
+    context = {"base_url": settings.LMS_BASE_URL, **context}
+    subject = render_to_string(f"emails/accounts/{template}_subject.txt", context)
+    body = render_to_string(f"emails/accounts/{template}.txt", context)
+    prefix = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
+    send_mail(f"{prefix}{' '.join(subject.split())}", body, None, [to])
 
 
 def lockout_notice_send(*, lock_id: int) -> bool:
@@ -37,13 +51,8 @@ def lockout_notice_send(*, lock_id: int) -> bool:
         "cooloff_minutes": settings.LMS_LOCKOUT_COOLOFF_MINUTES,
         "reset_url": settings.LMS_BASE_URL.rstrip("/") + reverse("account_reset_password"),
     }
-    message = EmailMessage(
-        subject=render_to_string("emails/accounts/lockout_subject.txt", context).strip(),
-        body=render_to_string("emails/accounts/lockout.txt", context),
-        to=[user.email],
-    )
     try:
-        message.send()
+        account_email_send(to=user.email, template="lockout", context=context)
     except Exception:
         with transaction.atomic():
             SignInLock.objects.filter(pk=lock.pk).update(notified_at=None)

@@ -11,15 +11,14 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.module_loading import import_string
 
 from accounts.models import Agency, AgencyDomain, Membership, MfaEnrollmentCode, User
+from accounts.notices import account_email_send
 from accounts.selectors import mfa_reset_allowed, verified_primary_email
 from audit.models import Outcome
 from audit.services import audit_record
@@ -129,16 +128,6 @@ def normalize_mfa_code(code: str) -> str:
     return "".join(ch for ch in code if ch.isdigit())
 
 
-def _send_account_email(*, user: User, to: str, template: str, context: dict) -> None:
-    """A message about the user's account, in the product's words (``templates/emails/
-    accounts/``), text only like allauth's own notices."""
-    context = {"user": user, "base_url": settings.LMS_BASE_URL, **context}
-    subject = render_to_string(f"emails/accounts/{template}_subject.txt", context)
-    body = render_to_string(f"emails/accounts/{template}.txt", context)
-    prefix = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
-    send_mail(f"{prefix}{' '.join(subject.split())}", body, None, [to])
-
-
 @transaction.atomic
 def mfa_enrollment_code_send(
     *, user: User, binding: str, request: HttpRequest | None = None
@@ -191,11 +180,10 @@ def mfa_enrollment_code_send(
     )
     shown = f"{code[:4]} {code[4:]}"
     transaction.on_commit(
-        lambda: _send_account_email(
-            user=user,
+        lambda: account_email_send(
             to=email,
             template="mfa_enrollment_code",
-            context={"code": shown, "minutes": minutes},
+            context={"user": user, "code": shown, "minutes": minutes},
         )
     )
     return row
@@ -535,11 +523,10 @@ def mfa_reset(*, user: User, by: User, request: HttpRequest | None = None) -> li
     )
     email = verified_primary_email(user) or user.email
     transaction.on_commit(
-        lambda: _send_account_email(
-            user=user,
+        lambda: account_email_send(
             to=email,
             template="mfa_reset",
-            context={"at": timezone.now(), "by_staff": True},
+            context={"user": user, "at": timezone.now(), "by_staff": True},
         )
     )
     return removed
