@@ -201,6 +201,129 @@ def progress_record(
     )
 
 
+# The heartbeat's one read: the learner's progress row in the latest cycle of the series, found by
+# the URL's slugs, only where every rule of the slow path would let it through unchanged: a live
+# video of a series that is not a draft (a row in it means the learner is enrolled, which is what
+# an archived series asks), and no live required component of a live prerequisite left undone
+# (module_unlocked's rule, written as SQL). A heartbeat the rules refuse finds no row here and
+# takes the full path, which says why.
+_HEARTBEAT_READ = """
+SELECT p.id, p.enrollment_id, p.component_id, p.state, p.percent, p.position_seconds,
+       p.watched_ranges, p.started_at, p.completed_at, p.updated_at, p.clock_at,
+       c.duration_seconds AS hb_duration, c.completion_threshold AS hb_threshold,
+       e.percent_complete AS hb_series_percent,
+       CASE WHEN e.started_at IS NULL OR e.last_activity_at IS NULL
+                 OR e.last_activity_at < %(stale)s THEN 1 ELSE 0 END AS hb_touch
+FROM courses_series s
+JOIN courses_module m ON m.series_id = s.id
+JOIN courses_component c ON c.module_id = m.id
+JOIN courses_enrollment e ON e.id = (
+    SELECT e2.id FROM courses_enrollment e2
+    WHERE e2.user_id = %(user)s AND e2.series_id = s.id ORDER BY e2.cycle DESC LIMIT 1)
+JOIN courses_progress p ON p.enrollment_id = e.id AND p.component_id = c.id
+WHERE s.slug = %(series)s AND m.slug = %(module)s AND c.slug = %(component)s
+  AND s.status <> %(draft)s AND c.kind = %(video)s
+  AND c.archived_at IS NULL AND m.archived_at IS NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM courses_module_prerequisites mp
+    JOIN courses_module pm ON pm.id = mp.to_module_id AND pm.archived_at IS NULL
+    JOIN courses_component rc ON rc.module_id = pm.id
+         AND rc.required = %(true)s AND rc.archived_at IS NULL
+    WHERE mp.from_module_id = m.id
+      AND NOT EXISTS (
+        SELECT 1 FROM courses_progress dp
+        WHERE dp.enrollment_id = e.id AND dp.component_id = rc.id AND dp.state = %(completed)s)
+      AND (e.completed_at IS NULL OR NOT EXISTS (
+        SELECT 1 FROM courses_modulecompletion mc
+        WHERE mc.enrollment_id = e.id AND mc.module_id = pm.id)))
+"""
+
+
+@dataclass(frozen=True)
+class HeartbeatResult:
+    state: str
+    percent: int
+    completed: bool
+    series_percent: int
+
+
+def progress_heartbeat(
+    *,
+    user: User,
+    series_slug: str,
+    module_slug: str,
+    component_slug: str,
+    watched_ranges: Sequence[Sequence[float]],
+    position: float | None,
+    now: datetime | None = None,
+) -> HeartbeatResult | None:
+    """A video player's heartbeat in two statements: one read, one conditional UPDATE.
+
+    The common case only: the learner's row exists, every rule lets it through and this report
+    completes nothing. Then the seconds are credited as ``progress_record`` credits them and
+    written with ``UPDATE ... WHERE updated_at = <as read>``, so a concurrent heartbeat that
+    wrote first makes this one write nothing (no seconds lost, none counted twice). Returns
+    None, having written nothing, whenever that is not so (no row, a rule refuses, the report
+    would complete the video, a concurrent write): the caller then takes ``progress_record``,
+    which locks, re-reads and applies every rule, completion included.
+    """
+    now = now or timezone.now()
+    rows = list(
+        Progress.objects.raw(
+            _HEARTBEAT_READ,
+            {
+                "stale": now - ACTIVITY_RESOLUTION,
+                "user": user.pk,
+                "series": series_slug,
+                "module": module_slug,
+                "component": component_slug,
+                "draft": Series.Status.DRAFT,
+                "video": Component.Kind.VIDEO,
+                "true": True,
+                "completed": Progress.State.COMPLETED,
+            },
+        )
+    )
+    if not rows:
+        return None
+    progress = rows[0]
+    duration = progress.hb_duration or 0
+    if not duration:
+        return None
+    threshold = progress.hb_threshold or settings.LMS_VIDEO_COMPLETION_THRESHOLD
+    was_complete = progress.is_complete
+    changes: dict = {"updated_at": now}
+    if watched_ranges:
+        elapsed = (now - progress.clock_at).total_seconds() if progress.clock_at else 0
+        budget = math.floor(
+            max(0.0, elapsed) * settings.LMS_VIDEO_MAX_PLAYBACK_RATE
+            + settings.LMS_VIDEO_REPORT_SLACK_SECONDS
+        )
+        reported = watched.normalise(watched_ranges, duration=duration)
+        ranges, _credited = watched.credit(progress.watched_ranges, reported, budget=budget)
+        percent = min(100, 100 * watched.total(ranges) // duration)
+        if not was_complete and percent >= threshold:
+            return None  # a completion: module and series follow, under the full path's locks
+        changes.update(watched_ranges=ranges, clock_at=now, percent=percent)
+        progress.percent = percent
+    if position is not None and math.isfinite(position):
+        changes["position_seconds"] = min(max(0.0, float(position)), float(duration))
+    written = Progress.objects.filter(pk=progress.pk, updated_at=progress.updated_at).update(
+        **changes
+    )
+    if written != 1:
+        return None
+    if progress.hb_touch:
+        enrollment = Enrollment(pk=progress.enrollment_id, started_at=None, last_activity_at=None)
+        _enrollment_touch(enrollment, now)
+    return HeartbeatResult(
+        state=progress.state,
+        percent=progress.percent,
+        completed=was_complete,
+        series_percent=progress.hb_series_percent,
+    )
+
+
 def progress_finish(
     *,
     progress: Progress,

@@ -360,6 +360,33 @@ def component_progress(
     request: AuthenticatedHttpRequest, series_slug: str, module_slug: str, component_slug: str
 ) -> HttpResponse:
     """Record progress: a video player's heartbeat (JSON) or a document's “I have read this”."""
+    if request.content_type == "application/json":
+        # The hot path: most heartbeats are a read and an UPDATE (services.progress_heartbeat);
+        # anything else it declines, having written nothing, and goes the full way below.
+        try:
+            ranges, position = _parse_progress_payload(request)
+        except ValueError:
+            pass  # the full path answers a bad report, after its 404s
+        else:
+            beat = services.progress_heartbeat(
+                user=request.user,
+                series_slug=series_slug,
+                module_slug=module_slug,
+                component_slug=component_slug,
+                watched_ranges=ranges,
+                position=position,
+            )
+            if beat is not None:
+                return JsonResponse(
+                    {
+                        "state": beat.state,
+                        "percent": beat.percent,
+                        "completed": beat.completed,
+                        "module_completed": False,
+                        "series_completed": False,
+                        "series_percent": beat.series_percent,
+                    }
+                )
     # One query on this hot path: the component with its series, then the visibility rule.
     component = get_object_or_404(
         Component.objects.live().select_related("module__series"),
