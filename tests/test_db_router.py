@@ -4,8 +4,13 @@ asked, when one is configured (lms/db_router.py). Runs on SQLite and PostgreSQL 
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -67,6 +72,43 @@ def test_a_report_read_inside_a_write_transaction_reads_the_primary(with_replica
     assert connection.in_atomic_block
     with reports_read():
         assert router.db_for_read(User) == "default"
+
+
+def _databases(**env: str) -> dict:
+    """``DATABASES`` as the settings build it from this environment (a fresh process)."""
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DATABASE_REPLICA_URL"}
+    }
+    environment.update(env, DJANGO_SETTINGS_MODULE="lms.settings.test")
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.DATABASES, default=str))"
+    )
+    done = subprocess.run(  # noqa: S603 (our own interpreter and code)
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[1],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def test_the_replica_alias_comes_from_database_replica_url_with_the_primarys_options() -> None:
+    """Set: a ``replica`` alias with the primary's connection options, mirroring the test
+    database in tests; unset: no such alias."""
+    assert set(_databases(DATABASE_URL="postgres://postgres@db:5432/lms")) == {"default"}
+    databases = _databases(
+        DATABASE_URL="postgres://postgres@db:5432/lms",
+        DATABASE_REPLICA_URL="postgres://postgres@replica:5433/lms",
+        CONN_MAX_AGE="60",
+    )
+    replica = databases["replica"]
+    assert (replica["HOST"], replica["PORT"], replica["NAME"]) == ("replica", 5433, "lms")
+    assert replica["CONN_MAX_AGE"] == 60
+    assert replica["CONN_HEALTH_CHECKS"] is True
+    assert replica["TEST"]["MIRROR"] == "default"
 
 
 def test_migrations_run_on_the_primary_only_and_relations_span_both() -> None:

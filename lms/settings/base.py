@@ -120,8 +120,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    _same_engine = DATABASES["replica"]["ENGINE"] == DATABASES["default"]["ENGINE"]
     for _option in ("ATOMIC_REQUESTS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "OPTIONS"):
-        if _option in DATABASES["default"]:
+        # A backend's OPTIONS mean nothing to another (SQLite's pragmas on PostgreSQL).
+        if _option in DATABASES["default"] and (_option != "OPTIONS" or _same_engine):
             DATABASES["replica"].setdefault(_option, deepcopy(DATABASES["default"][_option]))
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["lms.db_router.ReplicaRouter"]
