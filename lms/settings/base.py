@@ -5,6 +5,7 @@ in-process, email printed to the console. Set DATABASE_URL, REDIS_URL and EMAIL_
 services. Settings that must never differ silently between test and production live here.
 """
 
+from copy import deepcopy
 from pathlib import Path
 
 import environ
@@ -114,6 +115,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
+# An optional streaming replica of the primary, read by reports only (lms/db_router.py). Same
+# options as the primary; in tests it mirrors the test database (no second test database).
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    _same_engine = DATABASES["replica"]["ENGINE"] == DATABASES["default"]["ENGINE"]
+    for _option in ("ATOMIC_REQUESTS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "OPTIONS"):
+        # A backend's OPTIONS mean nothing to another (SQLite's pragmas on PostgreSQL).
+        if _option in DATABASES["default"] and (_option != "OPTIONS" or _same_engine):
+            DATABASES["replica"].setdefault(_option, deepcopy(DATABASES["default"][_option]))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["lms.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from courses.models import Question
+from lms.db_router import reports_read
 from studio import selectors_stats as stats
 from studio.views.common import author_required, get_component
 
@@ -63,25 +64,28 @@ def component_stats(request: HttpRequest, component_id: int) -> HttpResponse:
     component = get_component(component_id)
     if "question" in request.GET:
         return _text_answers(request, component)
-    figures = stats.component_stats(component=component)
-    progress = figures.progress
-    return render(
-        request,
-        "studio/stats/component.html",
-        {
-            "series": component.module.series,
-            "component": component,
-            "heading": f"Statistics: {component.title}",
-            "stats": figures,
-            "progress": progress,
-            # A zero median (completed on opening) is a figure too: not “no completion”.
-            "median_text": "" if progress.median is None else duration_text(progress.median),
-            "quiz": figures.quiz,
-            "survey": figures.survey,
-            "chart": _bands_chart(figures.quiz) if figures.quiz else None,
-            "threshold": stats.SUPPRESS_BELOW,
-        },
-    )
+    # The component is looked up on the primary (an author's new component is found at once);
+    # the figures may come from the replica.
+    with reports_read():
+        figures = stats.component_stats(component=component)
+        progress = figures.progress
+        return render(
+            request,
+            "studio/stats/component.html",
+            {
+                "series": component.module.series,
+                "component": component,
+                "heading": f"Statistics: {component.title}",
+                "stats": figures,
+                "progress": progress,
+                # A zero median (completed on opening) is a figure too: not “no completion”.
+                "median_text": "" if progress.median is None else duration_text(progress.median),
+                "quiz": figures.quiz,
+                "survey": figures.survey,
+                "chart": _bands_chart(figures.quiz) if figures.quiz else None,
+                "threshold": stats.SUPPRESS_BELOW,
+            },
+        )
 
 
 def _text_answers(request: HttpRequest, component) -> HttpResponse:
@@ -95,19 +99,20 @@ def _text_answers(request: HttpRequest, component) -> HttpResponse:
     ).first()
     if question is None:
         raise Http404("No such question.")
-    responses, page = stats.survey_text_page(
-        component=component, question=question, page=request.GET.get("page")
-    )
-    return render(
-        request,
-        "studio/stats/answers.html",
-        {
-            "series": component.module.series,
-            "component": component,
-            "question": question,
-            "heading": f"Answers: {component.title}",
-            "responses": responses,
-            "page": page,
-            "threshold": stats.SUPPRESS_BELOW,
-        },
-    )
+    with reports_read():
+        responses, page = stats.survey_text_page(
+            component=component, question=question, page=request.GET.get("page")
+        )
+        return render(
+            request,
+            "studio/stats/answers.html",
+            {
+                "series": component.module.series,
+                "component": component,
+                "question": question,
+                "heading": f"Answers: {component.title}",
+                "responses": responses,
+                "page": page,
+                "threshold": stats.SUPPRESS_BELOW,
+            },
+        )

@@ -32,6 +32,7 @@ from courses.models import (
     Series,
 )
 from lms.csvstream import Echo, csv_safe
+from lms.db_router import reads_reports, report_db, reports_read
 from lms.ids import parse_id
 from reminders.models import Reminder
 from supervision import selectors, services
@@ -95,6 +96,7 @@ def _scoped(request: SupervisorHttpRequest) -> QuerySet[Enrollment]:
 
 @require_GET
 @supervisor_required
+@reads_reports
 def dashboard(request: SupervisorHttpRequest) -> HttpResponse:
     agency = request.agency
     figures = selectors.dashboard(_scoped(request), agency=agency, supervisor=request.user)
@@ -152,6 +154,7 @@ def _chart(weeks: list) -> dict:
 
 @require_GET
 @supervisor_required
+@reads_reports
 def learners(request: SupervisorHttpRequest) -> HttpResponse:
     agency = request.agency
     form = _filter_form(request)
@@ -244,10 +247,9 @@ def learner_for_page(
     return learner, agency
 
 
-@require_GET
-@supervisor_required
-def learner_detail(request: SupervisorHttpRequest, learner_id: int) -> HttpResponse:
-    learner, agency = learner_for_page(request, learner_id, viewed="detail")
+def _learner_cycles(learner: User, agency: Agency) -> list[dict]:
+    """The learner's record on the drill-down: each enrollment cycle, its modules and
+    components with the learner's progress and quiz scores."""
     enrollments = list(
         Enrollment.objects.filter(user=learner)
         .select_related("series")
@@ -308,6 +310,18 @@ def learner_detail(request: SupervisorHttpRequest, learner_id: int) -> HttpRespo
                 "modules": list(modules.values()),
             }
         )
+    return cycles
+
+
+@require_GET
+@supervisor_required
+def learner_detail(request: SupervisorHttpRequest, learner_id: int) -> HttpResponse:
+    learner, agency = learner_for_page(request, learner_id, viewed="detail")
+    # The record's figures may come from the replica; the access check above and the emails
+    # below read the primary (a nudge just sent shows on the page it redirects to).
+    with reports_read():
+        cycles = _learner_cycles(learner, agency)
+    today = agency.today()
     back = _back_query(request, agency)
     emails = list(
         Reminder.objects.filter(recipient=learner, enrollment__isnull=False)
@@ -335,6 +349,7 @@ def learner_detail(request: SupervisorHttpRequest, learner_id: int) -> HttpRespo
 
 @require_GET
 @supervisor_required
+@reads_reports
 def export_csv(request: SupervisorHttpRequest) -> StreamingHttpResponse:
     """Every row of the current filters, streamed: memory stays flat however many learners.
 
@@ -356,6 +371,8 @@ def export_csv(request: SupervisorHttpRequest) -> StreamingHttpResponse:
     unenrolled = selectors.learners_without_enrollment_matching(
         supervisor=request.user, agency=agency, filters=filters
     ).values_list("full_name", "email")
+    # The rows are read while the response streams, after the view (and reports_read) ended.
+    rows, unenrolled = rows.using(report_db()), unenrolled.using(report_db())
     log = services.export_started(
         supervisor=request.user,
         agency=agency,

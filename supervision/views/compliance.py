@@ -39,6 +39,7 @@ from certificates.views.transcripts import (
 )
 from courses.models import Series
 from lms.csvstream import csv_response, csv_safe, csv_stream
+from lms.db_router import reads_reports, report_db
 from supervision import services
 from supervision.forms import COMPLIANCE_SORTS, ComplianceFilterForm, TrainingRuleForm
 from supervision.views import PAGE_SIZE, learner_for_page, supervisor_required
@@ -74,6 +75,7 @@ def _rule(request: SupervisorHttpRequest, rules: list[TrainingRule]) -> Training
 
 @require_GET
 @supervisor_required
+@reads_reports
 def compliance(request: SupervisorHttpRequest) -> HttpResponseBase:
     """Who meets the agency's rule in the current cycle, who is short and by how much.
     A fixed number of queries however many learners: one count, one page."""
@@ -208,6 +210,7 @@ def _audited(request: SupervisorHttpRequest, kind: str, period: Period, **extra:
 
 @require_GET
 @supervisor_required
+@reads_reports
 def hours_csv(request: SupervisorHttpRequest) -> HttpResponseBase:
     """Hours of valid certificates per learner and credit type in the period, streamed a block
     at a time (memory flat), by name. Learners with no completion in the period have no row."""
@@ -215,7 +218,8 @@ def hours_csv(request: SupervisorHttpRequest) -> HttpResponseBase:
     period = _period_or_400(request)
     if isinstance(period, HttpResponse):
         return period
-    rows = hours_rows(supervisor=request.user, agency=agency, period=period)
+    # Read while the response streams, after the view (and its report reads) ended.
+    rows = hours_rows(supervisor=request.user, agency=agency, period=period).using(report_db())
     agency_name = csv_safe(agency.name)
 
     def lines():
@@ -244,6 +248,7 @@ def hours_csv(request: SupervisorHttpRequest) -> HttpResponseBase:
 
 @require_GET
 @supervisor_required
+@reads_reports
 def roster_csv(request: SupervisorHttpRequest) -> HttpResponseBase:
     """The completions roster a training coordinator submits to the state: each valid
     certificate of the agency's learners in the period (of one series with ``?series=<slug>``),
@@ -273,6 +278,7 @@ def roster_csv(request: SupervisorHttpRequest) -> HttpResponseBase:
         "credit_hours",
         "code",
     )
+    rows = rows.using(report_db())  # read while the response streams, after the view
     agency_name = csv_safe(agency.name)
 
     def lines():
