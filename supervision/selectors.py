@@ -414,12 +414,14 @@ class Dashboard:
 def dashboard(*, supervisor: User, agency: Agency) -> Dashboard:
     """The dashboard's figures, and how the agency stands against its training rules, kept for
     ``LMS_DASHBOARD_CACHE_SECONDS`` per agency (the rule service forgets the entry when a rule
-    changes). Empty unless ``supervisor`` supervises ``agency``.
+    changes).
 
-    The figures are the same for every supervisor of the agency; they are computed over
-    ``enrollments_for_supervisor``'s rows, so nobody else fills the entry, and only on a miss
-    (a kept copy costs no query). The assignment services clear it on commit, whoever calls them
-    (``courses.dashboard``); learners' progress shows within the minute.
+    The figures are the same for every supervisor of the agency, so ``supervisor`` must be one
+    (the views' ``supervisor_required`` picks ``agency`` among theirs): they are computed over
+    ``enrollments_for_supervisor``'s scoping, empty for anyone else, who must not fill the
+    entry. The rows are read only on a miss (a kept copy costs no query). The assignment
+    services clear the entry on commit, whoever calls them (``courses.dashboard``); learners'
+    progress shows within the minute.
     """
     key = dashboard_key(agency)
     cached = cache.get(key)
