@@ -17,9 +17,9 @@ from accounts.models import Agency
 def dashboard_key(agency: Agency) -> str:
     """The cache key of the agency's figures today."""
     # The agency's date is in the key: overdue changes at its midnight, not a minute later. The
-    # version changes with the shape of what is kept (v2: the training-rule standings), so a
-    # deploy never reads an entry of the old shape.
-    return f"agency-dashboard:v2:{agency.pk}:{agency.today().isoformat()}"
+    # version changes with the shape of what is kept (v2: the training-rule standings; v3: the
+    # behind-schedule list as plain rows), so a deploy never reads an entry of the old shape.
+    return f"agency-dashboard:v3:{agency.pk}:{agency.today().isoformat()}"
 
 
 def dashboard_forget(agency: Agency) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -72,13 +73,7 @@ def enrollments_for_supervisor(*, supervisor: User, agency: Agency) -> QuerySet[
         (Q(due_on__lt=today), EnrollmentStatus.OVERDUE),
         (Q(started_at__isnull=False), EnrollmentStatus.IN_PROGRESS),
     ]
-    # A semi-join on the membership, not a join through the user table: the planner then
-    # aggregates enrollments straight from their own indexes.
-    return Enrollment.objects.filter(
-        Exists(supervision_of(user=supervisor, agency=agency)),
-        learner_here(agency),
-        is_current=True,
-    ).annotate(
+    return _current_enrollments_supervised(supervisor=supervisor, agency=agency).annotate(
         status=Case(
             *(When(condition, then=Value(status.value)) for condition, status in steps),
             default=Value(EnrollmentStatus.NOT_STARTED.value),
@@ -89,6 +84,19 @@ def enrollments_for_supervisor(*, supervisor: User, agency: Agency) -> QuerySet[
             default=Value(EnrollmentStatus.NOT_STARTED.rank),
             output_field=IntegerField(),
         ),
+    )
+
+
+def _current_enrollments_supervised(*, supervisor: User, agency: Agency) -> QuerySet[Enrollment]:
+    """The scoping of ``enrollments_for_supervisor`` without its status columns: for the
+    dashboard, whose conditions are on plain columns (building the two ``Case`` annotations
+    costs more than a millisecond a request)."""
+    # A semi-join on the membership, not a join through the user table: the planner then
+    # aggregates enrollments straight from their own indexes.
+    return Enrollment.objects.filter(
+        Exists(supervision_of(user=supervisor, agency=agency)),
+        learner_here(agency),
+        is_current=True,
     )
 
 
@@ -146,16 +154,54 @@ def status_of(enrollment: Enrollment, today: date) -> EnrollmentStatus:
     return EnrollmentStatus.NOT_STARTED
 
 
+@dataclass(frozen=True)
+class Behind:
+    """An overdue enrollment on the dashboard's behind-schedule list."""
+
+    user_id: int
+    learner: str  # as ``User.__str__`` names them
+    series_title: str
+    due_on: date
+
+
 def behind_schedule(
-    enrollments: QuerySet[Enrollment], *, agency: Agency, limit: int = 10
-) -> list[Enrollment]:
-    """The overdue enrollments due longest ago, read along the open-by-due-date index."""
-    overdue = enrollments.filter(status_q(EnrollmentStatus.OVERDUE, agency.today()))
-    return list(
-        overdue.select_related("user", "series")
-        .only("user_id", "due_on", "user__full_name", "user__email", "series__title")
-        .order_by("due_on", "pk")[:limit]
-    )
+    enrollments: QuerySet[Enrollment],
+    *,
+    agency: Agency,
+    limit: int = 10,
+    scoped: ScopedSQL | None = None,
+) -> list[Behind]:
+    """The overdue enrollments due longest ago, read along the open-by-due-date index: plain
+    rows (model instances of the enrollment, the user and the series cost more to build and
+    to keep in the cache than the query takes). ``scoped``: ``enrollments`` already compiled
+    (``scoped_sql``), on PostgreSQL."""
+    today = agency.today()
+    if connection.vendor == "postgresql":
+        sql, params = scoped or scoped_sql(enrollments)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _BEHIND_SQL.format(
+                    scoped=sql, users=User._meta.db_table, series=Series._meta.db_table
+                ),
+                (*params, today, limit),
+            )
+            rows = cursor.fetchall()
+    else:
+        overdue = enrollments.filter(status_q(EnrollmentStatus.OVERDUE, today))
+        rows = list(
+            overdue.order_by("due_on", "pk").values_list(
+                "user_id", "user__full_name", "user__email", "series__title", "due_on"
+            )[:limit]
+        )
+    return [
+        Behind(
+            user_id=user_id,
+            learner=str(User(full_name=full_name, email=email)),
+            series_title=series_title,
+            due_on=due_on,
+        )
+        for user_id, full_name, email, series_title, due_on in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -215,19 +261,30 @@ class SeriesSummary:
 
 
 def dashboard_figures(
-    enrollments: QuerySet[Enrollment], *, agency: Agency, weeks: int = 26
+    enrollments: QuerySet[Enrollment],
+    *,
+    agency: Agency,
+    weeks: int = 26,
+    scoped: ScopedSQL | None = None,
 ) -> tuple[list[SeriesSummary], list[tuple[date, int]]]:
     """Status counts per series and completions per week (weeks start on Monday, agency time)
     over the last ``weeks`` weeks, oldest first, every week present.
 
-    One pass over the enrollments: a single aggregate grouped by series and completion week
-    (a few dozen rows per series), summed up here.
+    One query: a single aggregate over the enrollments grouped by series and completion week
+    (a few dozen rows per series), with each series' title, summed up here. The summaries'
+    series hold their id and title only (the rest is deferred: read on access). ``scoped``:
+    ``enrollments`` already compiled (``scoped_sql``), on PostgreSQL.
     """
     today = agency.today()
     first_monday = today - timedelta(days=today.weekday(), weeks=weeks - 1)
     totals: dict[int, dict[str, int]] = {}
+    titles: dict[int, str] = {}
     per_week = {first_monday + timedelta(weeks=i): 0 for i in range(weeks)}
-    for row in _figure_rows(enrollments, agency=agency, today=today, vendor=connection.vendor):
+    rows = _figure_rows(
+        enrollments, agency=agency, today=today, vendor=connection.vendor, scoped=scoped
+    )
+    for row in rows:
+        titles[row["series_id"]] = row["series_title"]
         series_totals = totals.setdefault(
             row["series_id"], dict.fromkeys(("total", *EnrollmentStatus.values), 0)
         )
@@ -237,24 +294,26 @@ def dashboard_figures(
             monday = row["week"].date() if isinstance(row["week"], datetime) else row["week"]
             if monday in per_week:
                 per_week[monday] += row["completed"]
-    series = Series.objects.filter(pk__in=totals).order_by("title")
     summaries = [
         SeriesSummary(
-            series=s,
-            total=totals[s.pk]["total"],
-            counts={status: totals[s.pk][status] for status in EnrollmentStatus.values},
+            series=Series.from_db(enrollments.db, ["id", "title"], [pk, titles[pk]]),
+            total=series_totals["total"],
+            counts={status: series_totals[status] for status in EnrollmentStatus.values},
         )
-        for s in series
+        for pk, series_totals in sorted(totals.items(), key=lambda item: (titles[item[0]], item[0]))
     ]
     return summaries, sorted(per_week.items())
 
 
 # The dashboard's aggregate, written out for PostgreSQL: the ORM's version costs more to build
 # in Python (≈3 ms a request) than PostgreSQL takes to run it at 10,000 learners. The rows still
-# come from ``enrollments_for_supervisor`` (compiled by the ORM); the four conditions are those of
-# ``status_q``, on plain columns, named by the ``EnrollmentStatus`` values (tests compare this with
-# the ORM's version on PostgreSQL).
+# come from ``enrollments_for_supervisor``'s scoping (compiled by the ORM); the four conditions
+# are those of ``status_q``, on plain columns, named by the ``EnrollmentStatus`` values (tests
+# compare this with the ORM's version on PostgreSQL). The series' titles are read after the
+# grouping: for a few dozen rows, not one per enrollment.
 _FIGURES_SQL = """
+SELECT f.*, (SELECT s.title FROM {series} s WHERE s.id = f.series_id) AS series_title
+FROM (
 SELECT e.series_id,
        date_trunc('week', e.completed_at AT TIME ZONE %s)::date AS week,
        count(*) AS total,
@@ -268,29 +327,66 @@ SELECT e.series_id,
        count(*) FILTER (WHERE e.completed_at IS NULL AND e.due_on < %s) AS overdue
 FROM ({scoped}) e
 GROUP BY 1, 2
+) f
 """
 
 
+# The behind-schedule list over the same rows: the condition is ``status_q``'s overdue one.
+_BEHIND_SQL = """
+SELECT e.user_id, u.full_name, u.email,
+       (SELECT s.title FROM {series} s WHERE s.id = e.series_id) AS series_title,
+       e.due_on
+FROM ({scoped}) e
+JOIN {users} u ON u.id = e.user_id
+WHERE e.completed_at IS NULL AND e.due_on < %s
+ORDER BY e.due_on, e.id
+LIMIT %s
+"""
+
+
+class ScopedSQL(NamedTuple):
+    sql: str
+    params: tuple
+
+
+def scoped_sql(enrollments: QuerySet[Enrollment]) -> ScopedSQL:
+    """``enrollments`` compiled by the ORM (the scoping's SQL, written once), with the columns
+    the hand-written dashboard queries read: compiled once a request, used by both."""
+    sql, params = (
+        enrollments.order_by()
+        .values("id", "user_id", "series_id", "completed_at", "due_on", "started_at")
+        .query.sql_with_params()
+    )
+    return ScopedSQL(sql, tuple(params))
+
+
 def _figure_rows(
-    enrollments: QuerySet[Enrollment], *, agency: Agency, today: date, vendor: str
+    enrollments: QuerySet[Enrollment],
+    *,
+    agency: Agency,
+    today: date,
+    vendor: str,
+    scoped: ScopedSQL | None = None,
 ) -> list[dict]:
-    """Status counts grouped by series and completion week (Monday, agency time)."""
+    """Status counts grouped by series and completion week (Monday, agency time), with the
+    series' title (``series_title``). ``scoped``: ``enrollments`` already compiled."""
     if vendor == "postgresql":
-        scoped, params = (
-            enrollments.order_by()
-            .values("series_id", "completed_at", "due_on", "started_at")
-            .query.sql_with_params()
-        )
+        sql, params = scoped or scoped_sql(enrollments)
         with connection.cursor() as cursor:
             # Placeholders in the order they appear: the zone, today three times, the rows'.
             cursor.execute(
-                _FIGURES_SQL.format(scoped=scoped), (agency.timezone, *[today] * 3, *params)
+                _FIGURES_SQL.format(scoped=sql, series=Series._meta.db_table),
+                (agency.timezone, *[today] * 3, *params),
             )
             columns = [column.name for column in cursor.description]
             return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
     rows = (
         enrollments.order_by()
-        .values("series_id", week=TruncWeek("completed_at", tzinfo=agency_zone(agency)))
+        .values(
+            "series_id",
+            week=TruncWeek("completed_at", tzinfo=agency_zone(agency)),
+            series_title=F("series__title"),
+        )
         .annotate(
             total=Count("pk"),
             **{s: Count("pk", filter=status_q(s, today)) for s in EnrollmentStatus.values},
@@ -306,7 +402,7 @@ class Dashboard:
 
     summaries: list[SeriesSummary]
     weeks: list[tuple[date, int]]
-    behind: list[Enrollment]
+    behind: list[Behind]
     as_of: datetime
     standings: list[RuleStanding] = field(default_factory=list)  # against the agency's rules
 
@@ -315,29 +411,31 @@ class Dashboard:
         return sum(s.counts[EnrollmentStatus.OVERDUE] for s in self.summaries)
 
 
-def dashboard(
-    enrollments: QuerySet[Enrollment], *, agency: Agency, supervisor: User | None = None
-) -> Dashboard:
-    """The dashboard's figures, kept for ``LMS_DASHBOARD_CACHE_SECONDS`` per agency; with
-    ``supervisor``, how the agency stands against its training rules too (the rule service
-    forgets the entry when a rule changes).
+def dashboard(*, supervisor: User, agency: Agency) -> Dashboard:
+    """The dashboard's figures, and how the agency stands against its training rules, kept for
+    ``LMS_DASHBOARD_CACHE_SECONDS`` per agency (the rule service forgets the entry when a rule
+    changes).
 
-    The figures are the same for every supervisor of the agency; ``enrollments`` must already be
-    scoped to a supervisor of it (``enrollments_for_supervisor``), so nobody else fills the entry.
-    The assignment services clear it on commit, whoever calls them (``courses.dashboard``);
-    learners' progress shows within the minute.
+    The figures are the same for every supervisor of the agency, so ``supervisor`` must be one
+    (the views' ``supervisor_required`` picks ``agency`` among theirs): they are computed over
+    ``enrollments_for_supervisor``'s scoping, empty for anyone else, who must not fill the
+    entry. The rows are read only on a miss (a kept copy costs no query). The assignment
+    services clear the entry on commit, whoever calls them (``courses.dashboard``); learners'
+    progress shows within the minute.
     """
     key = dashboard_key(agency)
     cached = cache.get(key)
     if cached is not None:
         return cached
-    summaries, weeks = dashboard_figures(enrollments, agency=agency)
+    enrollments = _current_enrollments_supervised(supervisor=supervisor, agency=agency)
+    scoped = scoped_sql(enrollments) if connection.vendor == "postgresql" else None
+    summaries, weeks = dashboard_figures(enrollments, agency=agency, scoped=scoped)
     figures = Dashboard(
         summaries=summaries,
         weeks=weeks,
-        behind=behind_schedule(enrollments, agency=agency),
+        behind=behind_schedule(enrollments, agency=agency, scoped=scoped),
         as_of=timezone.now(),
-        standings=compliance_standing(supervisor=supervisor, agency=agency) if supervisor else [],
+        standings=compliance_standing(supervisor=supervisor, agency=agency),
     )
     cache.set(key, figures, settings.LMS_DASHBOARD_CACHE_SECONDS)
     return figures

@@ -3,6 +3,7 @@ from collections.abc import Callable, Iterator
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -99,7 +100,7 @@ def _scoped(request: SupervisorHttpRequest) -> QuerySet[Enrollment]:
 @reads_reports
 def dashboard(request: SupervisorHttpRequest) -> HttpResponse:
     agency = request.agency
-    figures = selectors.dashboard(_scoped(request), agency=agency, supervisor=request.user)
+    figures = selectors.dashboard(supervisor=request.user, agency=agency)
     return render(
         request,
         "supervision/dashboard.html",
@@ -112,6 +113,14 @@ def dashboard(request: SupervisorHttpRequest) -> HttpResponse:
             "overdue_total": figures.overdue_total,
             "as_of": figures.as_of,
             "standings": figures.standings,
+            # What the kept fragments show, as their cache keys (see the template).
+            "fragment_keys": {
+                "series": [
+                    (s.series.pk, s.series.title, s.total, s.counts) for s in figures.summaries
+                ],
+                "behind": figures.behind,
+            },
+            "fragment_seconds": settings.LMS_DASHBOARD_CACHE_SECONDS,
         },
     )
 

@@ -167,9 +167,12 @@ def test_export_neutralises_spreadsheet_formulas(supervisor_client, agency, seri
 
 # The export: the enrolled rows, then the learners enrolled in nothing (one query each), and its
 # security audit record (lock, chain link and row, in savepoints inside the test). The
-# dashboard: its figures, and the agency's training rules (one look-up; with rules, the
-# supervision check, the learners and one aggregate a rule).
-DASHBOARD_QUERIES, TABLE_QUERIES, EXPORT_QUERIES = 7, 6, 15
+# dashboard with fresh figures: the session, the user and the agencies supervised; the
+# figures' one aggregate, the behind-schedule list and the agency's training rules (one look-up;
+# with rules, the supervision check, the learners and one aggregate a rule).
+DASHBOARD_QUERIES, TABLE_QUERIES, EXPORT_QUERIES = 6, 6, 15
+# With the figures kept: the session, the user and the agencies supervised.
+DASHBOARD_KEPT_QUERIES = 3
 
 
 def _unenrolled_learners(agency, count: int, *, prefix: str) -> None:
@@ -200,6 +203,23 @@ def test_export_and_dashboard_queries_do_not_grow_with_learners(
             assert len(_csv(response)) == 1 + size + size // 10
         counts.append((len(dashboard), len(table), len(export)))
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_dashboard_queries_are_the_same_for_3_and_30_learners(
+    supervisor_client, agency, series, size, django_assert_max_num_queries
+):
+    """Fresh figures in six queries and kept ones in three, whatever the number of learners
+    (a mix of every status, a quarter of them overdue)."""
+    bulk_learners(agency, series, size)
+    cache.clear()  # the figures and their fragments, not the kept copies
+    with django_assert_max_num_queries(DASHBOARD_QUERIES):
+        fresh = supervisor_client.get("/agency/")
+    assert sum(s.total for s in fresh.context["summaries"]) == size
+    assert len(fresh.context["behind"]) == min(10, size // 4)
+    with django_assert_max_num_queries(DASHBOARD_KEPT_QUERIES):
+        kept = supervisor_client.get("/agency/")
+    assert kept.context["as_of"] == fresh.context["as_of"]
 
 
 def test_nudge_from_the_drill_down_then_refused_the_same_day(
