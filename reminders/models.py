@@ -56,6 +56,11 @@ class Reminder(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    # When a send task carrying the row was last handed to the broker (after the broker took
+    # it); cleared when the row is queued again (a retry, or re-queued by the sweep), whose task
+    # is then spent. The sweep publishes a queued row again only once this is older than the
+    # broker's visibility timeout, when Redis itself would have redelivered a task not acked.
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
     last_error = models.TextField(_("last error"), blank=True)

@@ -136,10 +136,26 @@ def due_ids(*, now: datetime | None = None) -> list[int]:
     )
 
 
+def unpublished_ids(*, window: timedelta, now: datetime | None = None) -> list[int]:
+    """The due rows (``due_ids``) that no task in the broker still carries: never published
+    (new, a retry, re-queued by ``sweep``, or the broker could not take the task) or published
+    longer than ``window`` ago, the broker's visibility timeout, after which a task it lost or
+    that waits behind a long queue is handed over again (a task delivered twice sends once:
+    the claim decides)."""
+    now = now or timezone.now()
+    return list(
+        Reminder.objects.filter(status=Reminder.Status.QUEUED)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .filter(Q(published_at__isnull=True) | Q(published_at__lte=now - window))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def sweep(*, now: datetime | None = None) -> int:
     """Put back rows left “sending” by a worker that died mid-send. Returns how many."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.LMS_REMINDER_SENDING_TIMEOUT_SECONDS)
     return Reminder.objects.filter(status=Reminder.Status.SENDING, claimed_at__lt=stale).update(
-        status=Reminder.Status.QUEUED, next_attempt_at=None
+        status=Reminder.Status.QUEUED, next_attempt_at=None, published_at=None
     )

@@ -4,6 +4,11 @@ A row is claimed by a conditional UPDATE (queued → sending), so two workers ne
 row. A worker killed between sending and recording leaves the row “sending”; the sweep puts it
 back after a timeout, so that one message may go out twice, never more.
 
+The sends of one task share one SMTP connection (``Mailer``): opened at the first send, closed at
+the end of the batch, dropped after any failed send so that the next row opens a fresh one. SMTP
+answers each message before the next begins, so a message is out (or refused) when ``send``
+returns, exactly as with a connection of its own.
+
 A database restart is waited out, not turned into a failure: each database step of a send (the
 claim, the reads that build the message, the record of the outcome) is tried again on a lost
 connection for up to ``LMS_REMINDER_DATABASE_WAIT_SECONDS``. Above all the record of a message
@@ -24,7 +29,8 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.db.models import Exists, F, OuterRef, Q
 from django.template.loader import render_to_string
@@ -106,6 +112,47 @@ def build_message(reminder: Reminder) -> EmailMultiAlternatives:
     return message
 
 
+class Mailer:
+    """One SMTP connection for the sends of a batch (Django's ``get_connection()``).
+
+    Opened at the first send, not before: a batch whose rows are all skipped opens none. After a
+    failed send the connection is closed and forgotten, whatever the error (its state is then
+    unknown: a 421, a reset, a timeout), so one broken connection fails the row that was being
+    sent and the next row opens a new one. ``opened`` counts the connections opened."""
+
+    def __init__(self) -> None:
+        self.backend: BaseEmailBackend | None = None
+        self.opened = 0
+
+    def send(self, message: EmailMessage) -> None:
+        """Send ``message`` on the batch's connection, opening one if there is none. Raises what
+        the backend raised, as ``message.send()`` would."""
+        try:
+            if self.backend is None:
+                backend = get_connection()
+                backend.open()
+                self.backend = backend
+                self.opened += 1
+            message.connection = self.backend
+            message.send()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        backend, self.backend = self.backend, None
+        if backend is not None:
+            # A connection that broke may fail its QUIT too: it is closed either way.
+            with contextlib.suppress(Exception):
+                backend.close()
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
 def _member_as(role: str) -> Exists:
     """For a query over reminders: the recipient holds ``role`` in the row's agency."""
     return Exists(
@@ -174,8 +221,9 @@ def _claim(pk: int, now: datetime) -> bool:
     return _waiting_out_restarts(claim)
 
 
-def send_one(pk: int, *, now: datetime | None = None) -> str:
-    """Claim, send and record one reminder. Returns what happened to it."""
+def send_one(pk: int, *, now: datetime | None = None, mailer: Mailer | None = None) -> str:
+    """Claim, send and record one reminder. Returns what happened to it. With ``mailer`` the
+    email goes on the batch's connection, otherwise on one opened for it alone."""
     now = now or timezone.now()
     if not _claim(pk, now):
         return "skipped"
@@ -203,7 +251,10 @@ def send_one(pk: int, *, now: datetime | None = None) -> str:
     except Exception as exc:  # a broken template or bad data will not mend itself on retry
         return _failed(reminder, repr(exc), permanent=True, now=now)
     try:
-        message.send()
+        if mailer is not None:
+            mailer.send(message)
+        else:
+            message.send()
     except smtplib.SMTPRecipientsRefused as exc:
         # Refused at RCPT TO, where servers refuse an unknown user: the answers are per
         # recipient, not an SMTPResponseException. Permanent when every one of them is a 5xx.
@@ -243,7 +294,10 @@ def _failed(reminder: Reminder, error: str, *, permanent: bool, now: datetime) -
     retry_at = now + _backoff(reminder.attempts)
     _waiting_out_restarts(
         lambda: rows.update(
-            status=Reminder.Status.QUEUED, next_attempt_at=retry_at, last_error=error[:2000]
+            status=Reminder.Status.QUEUED,
+            next_attempt_at=retry_at,
+            last_error=error[:2000],
+            published_at=None,  # this task is spent: the sweep hands the retry over when due
         )
     )
     return "retry"

@@ -260,6 +260,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # cancel it instead, so the choice is stated here.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Redis hands a task a worker took but never acknowledged (acks late: the worker died) to a worker
+# again after this many seconds. Kombu's default, named here because the reminder sweep reads it:
+# it publishes a queued row again only once its last publish is this old (reminders.tasks).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -71,6 +71,7 @@ class SmtpSink:
         self.delivered: list[Delivered] = []
         self.accepted = 0
         self.transactions = 0  # messages that reached RCPT TO (every reminder has one recipient)
+        self.sessions = 0  # SMTP connections that greeted with EHLO (as smtplib does, once each)
         self.receiving = 0
         self.refused: list[tuple[str, str]] = []  # (stage, recipient)
         self._reply: str | None = None
@@ -93,6 +94,12 @@ class SmtpSink:
                     return None
                 self._times -= 1
             return self._reply
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses) -> list[str]:
+        session.host_name = hostname  # what aiosmtpd does itself when there is no hook
+        with self.lock:
+            self.sessions += 1
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
         with self.lock:

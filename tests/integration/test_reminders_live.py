@@ -277,5 +277,34 @@ def test_a_rolled_back_transaction_queues_and_sends_nothing(live, agency, superv
     wait_for(lambda: sent() == 250, timeout=30, what="the committed run sent")
     wait_until_idle(live)
     counts = Counter(message.to for message in live.sink.snapshot())
-    print(f"\n[rollback] queued after rollback: 0; after commit: {chunks} tasks, {250} emails")
+    print(
+        f"\n[rollback] queued after rollback: 0; after commit: {chunks} tasks, {250} emails "
+        f"on {live.sink.sessions} SMTP connections"
+    )
     assert counts == Counter(user.email for user in users)
+    assert live.sink.sessions == chunks, "one SMTP connection per send task"
+
+
+def test_the_sweep_hands_over_every_queued_row_when_redis_lost_its_tasks(
+    live, agency, supervisor, series
+):
+    """Published rows are not published again by the next sweep, unless Redis lost its data
+    (flushed here, as a restart without persistence would): then every queued row is."""
+    now = timezone.now()
+    users = make_learners(agency, 30, prefix="lost-")
+    assign(agency, supervisor, series, users, today=local_today(agency, now), due_in_days=0)
+    assert tasks.broker_kept_its_tasks() is False  # the fixture flushed Redis: no mark yet
+    assert tasks.broker_kept_its_tasks() is True
+    plan_and_enqueue(now)
+    assert live.queue_length() == 1
+    assert Reminder.objects.filter(published_at__isnull=True).count() == 0
+    assert tasks.sweep_reminders.run() == 0
+    assert live.queue_length() == 1, "nothing published twice"
+    live.redis.flushdb()  # the task is lost with Redis
+    assert tasks.sweep_reminders.run() == 30
+    assert live.queue_length() == 1
+    assert tasks.sweep_reminders.run() == 0, "the mark is back"
+    live.worker()
+    wait_for(lambda: sent() == 30, timeout=30, what="every reminder sent")
+    wait_until_idle(live)
+    assert Counter(m.to for m in live.sink.snapshot()) == Counter(u.email for u in users)

@@ -23,8 +23,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Planned {offered} reminder(s); {len(ids)} handed to the workers.")
             return
         outcome: dict[str, int] = {}
-        for pk in ids:
-            result = sending.send_one(pk)
-            outcome[result] = outcome.get(result, 0) + 1
+        with sending.Mailer() as mailer:
+            for pk in ids:
+                result = sending.send_one(pk, mailer=mailer)
+                outcome[result] = outcome.get(result, 0) + 1
         summary = ", ".join(f"{n} {what}" for what, n in sorted(outcome.items())) or "nothing due"
         self.stdout.write(f"Planned {offered} reminder(s); sent this round: {summary}.")
