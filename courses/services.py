@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -287,10 +288,12 @@ def progress_heartbeat(
     if not rows:
         return None
     progress = rows[0]
-    duration = progress.hb_duration or 0
+    # The read's extra columns (hb_*) are attributes the model does not declare.
+    extra: Any = progress
+    duration = extra.hb_duration or 0
     if not duration:
         return None
-    threshold = progress.hb_threshold or settings.LMS_VIDEO_COMPLETION_THRESHOLD
+    threshold = extra.hb_threshold or settings.LMS_VIDEO_COMPLETION_THRESHOLD
     was_complete = progress.is_complete
     changes: dict = {"updated_at": now}
     if watched_ranges:
@@ -313,14 +316,14 @@ def progress_heartbeat(
     )
     if written != 1:
         return None
-    if progress.hb_touch:
+    if extra.hb_touch:
         enrollment = Enrollment(pk=progress.enrollment_id, started_at=None, last_activity_at=None)
         _enrollment_touch(enrollment, now)
     return HeartbeatResult(
         state=progress.state,
         percent=progress.percent,
         completed=was_complete,
-        series_percent=progress.hb_series_percent,
+        series_percent=extra.hb_series_percent,
     )
 
 
