@@ -50,6 +50,7 @@ from courses.models import (
     QuizAttempt,
     Series,
     SurveyResponse,
+    new_content_token,
 )
 from courses.quizzes import picked_choice_ids, question_has_answers
 from lms.slugs import unique_slug
@@ -94,8 +95,9 @@ class ChoiceInput:
 def _change(series_id: int, *, new: bool = False) -> Iterator[Series]:
     """Run one content change of the series: locked (one writer at a time), versioned by what
     it did to the requirements, checked against the publishing guards, and followed after
-    commit by the recomputation of open enrollments when requirements changed. Call inside a
-    transaction. A ``new`` series (created by this change) keeps its first version."""
+    commit by the recomputation of open enrollments when requirements changed; the series'
+    content token renewed unless the change wrote nothing. Call inside a transaction. A ``new``
+    series (created by this change) keeps its first version."""
     series = Series.objects.select_for_update().get(pk=series_id)
     before = completion.requirements(series_id=series_id).by_module
     yield series
@@ -106,8 +108,16 @@ def _change(series_id: int, *, new: bool = False) -> Iterator[Series]:
     # A module that left the live set (archived or deleted) needs no version of its own.
     bumped = Module.objects.live().filter(pk__in=changed)
     bumped.update(version=F("version") + 1)
+    # A new content token on every change, whatever it touched: the heartbeat's cached lookups of
+    # this series' components stop matching (see Series.content_token).
+    series_updates: dict[str, Any] = {}
+    if not series.wrote_nothing:
+        series_updates["content_token"] = new_content_token()
     if changed:
-        Series.objects.filter(pk=series_id).update(version=F("version") + 1)
+        series_updates["version"] = F("version") + 1
+    if series_updates:
+        Series.objects.filter(pk=series_id).update(**series_updates)
+    if changed:
         from courses.tasks import refresh_series_enrollments
 
         refresh_series_enrollments.delay_on_commit(series_id)
@@ -709,6 +719,7 @@ def series_import(
         with _change(series.pk, new=created) as locked:
             before = locked.status
             changed = _import_into(series, data, _import_resources(resources_data))
+            locked.wrote_nothing = not changed
     except ContentRefused as exc:
         raise ImportRefused(f"series: {exc}") from exc
     if series.status != before:

@@ -1,3 +1,4 @@
+import secrets
 from datetime import date, timedelta
 from typing import Self
 
@@ -11,6 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 # Words used by the action URLs beside module and component pages: no slug may take them.
 RESERVED_SLUGS = frozenset({"enrol", "resume", "advisory", "progress", "open", "media", "edit"})
+
+
+def new_content_token() -> int:
+    """A random value for ``Series.content_token`` (62 bits: any database's signed bigint)."""
+    return secrets.randbits(62)
 
 
 def validate_not_reserved(value: str) -> None:
@@ -53,9 +59,18 @@ class Series(models.Model):
     # added, made optional or archived); a series completion records the version it was earned
     # under.
     version = models.PositiveIntegerField(_("content version"), default=1)
+    # A new random value on every content change of the series (``courses.content._change``,
+    # the one door for content writes): what the progress heartbeat's cached lookup of a
+    # component is checked against, in the same statement that reads the learner's row. Random
+    # rather than counted, so that a series created again (a restored backup, a rolled-back test)
+    # never shows a value an older lookup was built with.
+    content_token = models.BigIntegerField(_("content token"), default=new_content_token)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Set by a content change that turned out to write nothing (an import of the same file), so
+    # that courses.content._change keeps the content token.
+    wrote_nothing = False
     # Set by the selectors for the pages: the learner's latest cycle, the preview's link.
     my_enrollment: "Enrollment | None"
     preview_url: str

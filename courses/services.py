@@ -202,42 +202,112 @@ def progress_record(
     )
 
 
-# The heartbeat's one read: the learner's progress row in the latest cycle of the series, found by
-# the URL's slugs, only where every rule of the slow path would let it through unchanged: a live
-# video of a series that is not a draft (a row in it means the learner is enrolled, which is what
-# an archived series asks), and no live required component of a live prerequisite left undone
-# (module_unlocked's rule, written as SQL). A heartbeat the rules refuse finds no row here and
-# takes the full path, which says why.
+@dataclass(frozen=True)
+class HeartbeatPlan:
+    """What the heartbeat needs of a component, found by its URL's slugs: a live video of a
+    series that is not a draft, and the live required components of its module's live
+    prerequisites. Kept per process (``_plans``) and checked, in the statement that reads the
+    learner's row, against the series' ``content_token``, which every content change renews."""
+
+    component_id: int
+    series_id: int
+    token: int
+    duration: int
+    threshold: int
+    prerequisites: tuple[int, ...]
+
+
+_plans: dict[tuple[str, str, str], HeartbeatPlan] = {}
+_PLANS_KEPT = 4096  # components; past that the table starts again (a few hundred bytes each)
+
+
+def heartbeat_plan(
+    series_slug: str, module_slug: str, component_slug: str, *, cached: bool = True
+) -> HeartbeatPlan | None:
+    """The component's plan, from the table (``cached``) or, in two queries, from the database;
+    None for anything but a live video with a duration in a series that is not a draft."""
+    key = (series_slug, module_slug, component_slug)
+    plan = _plans.get(key) if cached else None
+    if plan is not None:
+        return plan
+    _plans.pop(key, None)
+    found = (
+        Component.objects.live()
+        .filter(
+            kind=Component.Kind.VIDEO,
+            slug=component_slug,
+            module__slug=module_slug,
+            module__series__slug=series_slug,
+        )
+        .exclude(module__series__status=Series.Status.DRAFT)
+        .values(
+            "pk",
+            "module_id",
+            "duration_seconds",
+            "completion_threshold",
+            "module__series_id",
+            "module__series__content_token",
+        )
+        .first()
+    )
+    if found is None or not found["duration_seconds"]:
+        return None
+    prerequisites = (
+        Component.objects.unarchived()
+        .filter(required=True, module__in=Module.objects.live().filter(unlocks=found["module_id"]))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    plan = HeartbeatPlan(
+        component_id=found["pk"],
+        series_id=found["module__series_id"],
+        token=found["module__series__content_token"],
+        duration=found["duration_seconds"],
+        threshold=found["completion_threshold"] or settings.LMS_VIDEO_COMPLETION_THRESHOLD,
+        prerequisites=tuple(prerequisites),
+    )
+    if len(_plans) >= _PLANS_KEPT:
+        _plans.clear()
+    _plans[key] = plan
+    return plan
+
+
+# The heartbeat's one read: the learner's progress row in the current cycle, only while the plan
+# still matches the series (its content token) and, when the module has prerequisites, every
+# required component of them is complete in this cycle (module_unlocked's common case; its other
+# case, a completed cycle whose module completion stands, takes the full path).
 _HEARTBEAT_READ = """
 SELECT p.id, p.enrollment_id, p.component_id, p.state, p.percent, p.position_seconds,
        p.watched_ranges, p.started_at, p.completed_at, p.updated_at, p.clock_at,
-       c.duration_seconds AS hb_duration, c.completion_threshold AS hb_threshold,
        e.percent_complete AS hb_series_percent,
        CASE WHEN e.started_at IS NULL OR e.last_activity_at IS NULL
-                 OR e.last_activity_at < %(stale)s THEN 1 ELSE 0 END AS hb_touch
-FROM courses_series s
-JOIN courses_module m ON m.series_id = s.id
-JOIN courses_component c ON c.module_id = m.id
-JOIN courses_enrollment e ON e.id = (
-    SELECT e2.id FROM courses_enrollment e2
-    WHERE e2.user_id = %(user)s AND e2.series_id = s.id ORDER BY e2.cycle DESC LIMIT 1)
-JOIN courses_progress p ON p.enrollment_id = e.id AND p.component_id = c.id
-WHERE s.slug = %(series)s AND m.slug = %(module)s AND c.slug = %(component)s
-  AND s.status <> %(draft)s AND c.kind = %(video)s
-  AND c.archived_at IS NULL AND m.archived_at IS NULL
-  AND NOT EXISTS (
-    SELECT 1 FROM courses_module_prerequisites mp
-    JOIN courses_module pm ON pm.id = mp.to_module_id AND pm.archived_at IS NULL
-    JOIN courses_component rc ON rc.module_id = pm.id
-         AND rc.required = %(true)s AND rc.archived_at IS NULL
-    WHERE mp.from_module_id = m.id
-      AND NOT EXISTS (
-        SELECT 1 FROM courses_progress dp
-        WHERE dp.enrollment_id = e.id AND dp.component_id = rc.id AND dp.state = %(completed)s)
-      AND (e.completed_at IS NULL OR NOT EXISTS (
-        SELECT 1 FROM courses_modulecompletion mc
-        WHERE mc.enrollment_id = e.id AND mc.module_id = pm.id)))
+                 OR e.last_activity_at < %s THEN 1 ELSE 0 END AS hb_touch
+FROM courses_enrollment e
+JOIN courses_series s ON s.id = e.series_id
+JOIN courses_progress p ON p.enrollment_id = e.id AND p.component_id = %s
+WHERE e.user_id = %s AND e.series_id = %s AND e.is_current = %s AND s.content_token = %s
 """
+_HEARTBEAT_PREREQUISITES = """
+  AND (SELECT COUNT(*) FROM courses_progress dp
+       WHERE dp.enrollment_id = e.id AND dp.state = %s AND dp.component_id IN ({})) = %s
+"""
+
+
+def _heartbeat_read(plan: HeartbeatPlan, *, user: User, now: datetime) -> Progress | None:
+    sql = _HEARTBEAT_READ
+    params: list[Any] = [
+        now - ACTIVITY_RESOLUTION,
+        plan.component_id,
+        user.pk,
+        plan.series_id,
+        True,
+        plan.token,
+    ]
+    if plan.prerequisites:
+        sql += _HEARTBEAT_PREREQUISITES.format(", ".join(["%s"] * len(plan.prerequisites)))
+        params += [Progress.State.COMPLETED, *plan.prerequisites, len(plan.prerequisites)]
+    rows = list(Progress.objects.raw(sql, params))
+    return rows[0] if rows else None
 
 
 @dataclass(frozen=True)
@@ -260,40 +330,33 @@ def progress_heartbeat(
 ) -> HeartbeatResult | None:
     """A video player's heartbeat in two statements: one read, one conditional UPDATE.
 
-    The common case only: the learner's row exists, every rule lets it through and this report
-    completes nothing. Then the seconds are credited as ``progress_record`` credits them and
-    written with ``UPDATE ... WHERE updated_at = <as read>``, so a concurrent heartbeat that
-    wrote first makes this one write nothing (no seconds lost, none counted twice). Returns
-    None, having written nothing, whenever that is not so (no row, a rule refuses, the report
-    would complete the video, a concurrent write): the caller then takes ``progress_record``,
-    which locks, re-reads and applies every rule, completion included.
+    The common case only: the component's plan is known (``heartbeat_plan``), the learner's
+    row exists, every rule lets it through and this report completes nothing. Then the seconds
+    are credited as ``progress_record`` credits them and written with
+    ``UPDATE ... WHERE updated_at = <as read>``, so a concurrent heartbeat that wrote first makes
+    this one write nothing (no seconds lost, none counted twice). Returns None, having written
+    nothing, whenever that is not so (no plan, no row, a rule refuses, the content changed, the
+    report would complete the video, a concurrent write): the caller then takes
+    ``progress_record``, which locks, re-reads and applies every rule, completion included.
     """
     now = now or timezone.now()
-    rows = list(
-        Progress.objects.raw(
-            _HEARTBEAT_READ,
-            {
-                "stale": now - ACTIVITY_RESOLUTION,
-                "user": user.pk,
-                "series": series_slug,
-                "module": module_slug,
-                "component": component_slug,
-                "draft": Series.Status.DRAFT,
-                "video": Component.Kind.VIDEO,
-                "true": True,
-                "completed": Progress.State.COMPLETED,
-            },
-        )
-    )
-    if not rows:
+    slugs = (series_slug, module_slug, component_slug)
+    was_cached = slugs in _plans
+    plan = heartbeat_plan(*slugs)
+    if plan is None:
         return None
-    progress = rows[0]
+    progress = _heartbeat_read(plan, user=user, now=now)
+    if progress is None and was_cached:
+        # The content may have changed since the plan was made: make it again, and read again
+        # only if it differs (a locked module or a missing row read the same either way).
+        fresh = heartbeat_plan(*slugs, cached=False)
+        if fresh is None or fresh == plan:
+            return None
+        plan, progress = fresh, _heartbeat_read(fresh, user=user, now=now)
+    if progress is None:
+        return None  # no row, or a rule refuses: the full path says why
     # The read's extra columns (hb_*) are attributes the model does not declare.
     extra: Any = progress
-    duration = extra.hb_duration or 0
-    if not duration:
-        return None
-    threshold = extra.hb_threshold or settings.LMS_VIDEO_COMPLETION_THRESHOLD
     was_complete = progress.is_complete
     changes: dict = {"updated_at": now}
     if watched_ranges:
@@ -302,15 +365,15 @@ def progress_heartbeat(
             max(0.0, elapsed) * settings.LMS_VIDEO_MAX_PLAYBACK_RATE
             + settings.LMS_VIDEO_REPORT_SLACK_SECONDS
         )
-        reported = watched.normalise(watched_ranges, duration=duration)
+        reported = watched.normalise(watched_ranges, duration=plan.duration)
         ranges, _credited = watched.credit(progress.watched_ranges, reported, budget=budget)
-        percent = min(100, 100 * watched.total(ranges) // duration)
-        if not was_complete and percent >= threshold:
+        percent = min(100, 100 * watched.total(ranges) // plan.duration)
+        if not was_complete and percent >= plan.threshold:
             return None  # a completion: module and series follow, under the full path's locks
         changes.update(watched_ranges=ranges, clock_at=now, percent=percent)
         progress.percent = percent
     if position is not None and math.isfinite(position):
-        changes["position_seconds"] = min(max(0.0, float(position)), float(duration))
+        changes["position_seconds"] = min(max(0.0, float(position)), float(plan.duration))
     written = Progress.objects.filter(pk=progress.pk, updated_at=progress.updated_at).update(
         **changes
     )
