@@ -24,7 +24,7 @@ DOCUMENT_PAGE = 18
 RESOURCE_PAGE = 17
 RESOURCE_OPEN = 24
 TOOLKIT = 3
-PROGRESS_HEARTBEAT = 8
+PROGRESS_HEARTBEAT = 8  # the first heartbeat: its plan made, last activity moved on
 PROGRESS_DOCUMENT_READ = 14
 
 SERIES_URL = "/series/working-with-survivors/"
