@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 from courses import watched
@@ -277,11 +279,10 @@ def heartbeat_plan(
 # required component of them is complete in this cycle (module_unlocked's common case; its other
 # case, a completed cycle whose module completion stands, takes the full path).
 _HEARTBEAT_READ = """
-SELECT p.id, p.enrollment_id, p.component_id, p.state, p.percent, p.position_seconds,
-       p.watched_ranges, p.started_at, p.completed_at, p.updated_at, p.clock_at,
-       e.percent_complete AS hb_series_percent,
+SELECT p.id, p.enrollment_id, p.state, p.percent, p.watched_ranges, p.clock_at, p.updated_at,
+       e.percent_complete,
        CASE WHEN e.started_at IS NULL OR e.last_activity_at IS NULL
-                 OR e.last_activity_at < %s THEN 1 ELSE 0 END AS hb_touch
+                 OR e.last_activity_at < %s THEN 1 ELSE 0 END
 FROM courses_enrollment e
 JOIN courses_series s ON s.id = e.series_id
 JOIN courses_progress p ON p.enrollment_id = e.id AND p.component_id = %s
@@ -293,10 +294,38 @@ _HEARTBEAT_PREREQUISITES = """
 """
 
 
-def _heartbeat_read(plan: HeartbeatPlan, *, user: User, now: datetime) -> Progress | None:
+@dataclass
+class _HeartbeatRow:
+    """The learner's progress row as the heartbeat reads it; ``updated_at`` as the database
+    gave it, to be handed back unchanged in the conditional UPDATE."""
+
+    id: int
+    enrollment_id: int
+    state: str
+    percent: int
+    watched_ranges: list
+    clock_at: datetime | None
+    updated_at: Any
+    series_percent: int
+    touch: bool
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    """A timestamp from a raw cursor: PostgreSQL gives datetimes, SQLite ISO text in UTC."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
+def _heartbeat_read(plan: HeartbeatPlan, *, user: User, now: datetime) -> _HeartbeatRow | None:
+    """One statement on a raw cursor (no model to build: this runs every few seconds per
+    viewer)."""
     sql = _HEARTBEAT_READ
+    stale = now - ACTIVITY_RESOLUTION
     params: list[Any] = [
-        now - ACTIVITY_RESOLUTION,
+        _timestamp_field.get_db_prep_value(stale, connection),
         plan.component_id,
         user.pk,
         plan.series_id,
@@ -306,8 +335,34 @@ def _heartbeat_read(plan: HeartbeatPlan, *, user: User, now: datetime) -> Progre
     if plan.prerequisites:
         sql += _HEARTBEAT_PREREQUISITES.format(", ".join(["%s"] * len(plan.prerequisites)))
         params += [Progress.State.COMPLETED, *plan.prerequisites, len(plan.prerequisites)]
-    rows = list(Progress.objects.raw(sql, params))
-    return rows[0] if rows else None
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    row_id, enrollment_id, state, percent, ranges, clock_at, updated_at, series_percent, touch = (
+        found
+    )
+    return _HeartbeatRow(
+        id=row_id,
+        enrollment_id=enrollment_id,
+        state=state,
+        percent=percent,
+        watched_ranges=(json.loads(ranges) if isinstance(ranges, str) else ranges) or [],
+        clock_at=_as_datetime(clock_at),
+        updated_at=updated_at,
+        series_percent=series_percent,
+        touch=bool(touch),
+    )
+
+
+_HEARTBEAT_WRITE = """
+UPDATE courses_progress SET updated_at = %s, watched_ranges = %s, clock_at = %s, percent = %s,
+       position_seconds = COALESCE(%s, position_seconds)
+WHERE id = %s AND updated_at = %s
+"""
+_timestamp_field = Progress._meta.get_field("updated_at")
+_ranges_field = Progress._meta.get_field("watched_ranges")
 
 
 @dataclass(frozen=True)
@@ -355,38 +410,48 @@ def progress_heartbeat(
         plan, progress = fresh, _heartbeat_read(fresh, user=user, now=now)
     if progress is None:
         return None  # no row, or a rule refuses: the full path says why
-    # The read's extra columns (hb_*) are attributes the model does not declare.
-    extra: Any = progress
-    was_complete = progress.is_complete
-    changes: dict = {"updated_at": now}
+    was_complete = progress.state == Progress.State.COMPLETED
+    ranges, clock_at, percent = progress.watched_ranges, progress.clock_at, progress.percent
     if watched_ranges:
-        elapsed = (now - progress.clock_at).total_seconds() if progress.clock_at else 0
+        elapsed = (now - clock_at).total_seconds() if clock_at else 0
         budget = math.floor(
             max(0.0, elapsed) * settings.LMS_VIDEO_MAX_PLAYBACK_RATE
             + settings.LMS_VIDEO_REPORT_SLACK_SECONDS
         )
         reported = watched.normalise(watched_ranges, duration=plan.duration)
-        ranges, _credited = watched.credit(progress.watched_ranges, reported, budget=budget)
+        ranges, _credited = watched.credit(ranges, reported, budget=budget)
         percent = min(100, 100 * watched.total(ranges) // plan.duration)
         if not was_complete and percent >= plan.threshold:
             return None  # a completion: module and series follow, under the full path's locks
-        changes.update(watched_ranges=ranges, clock_at=now, percent=percent)
-        progress.percent = percent
+        clock_at = now
+    at = None
     if position is not None and math.isfinite(position):
-        changes["position_seconds"] = min(max(0.0, float(position)), float(plan.duration))
-    written = Progress.objects.filter(pk=progress.pk, updated_at=progress.updated_at).update(
-        **changes
-    )
+        at = min(max(0.0, float(position)), float(plan.duration))
+    stamp = _timestamp_field.get_db_prep_value(now, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _HEARTBEAT_WRITE,
+            [
+                stamp,
+                _ranges_field.get_db_prep_value(ranges, connection),
+                _timestamp_field.get_db_prep_value(clock_at, connection),
+                percent,
+                at,
+                progress.id,
+                progress.updated_at,
+            ],
+        )
+        written = cursor.rowcount
     if written != 1:
         return None
-    if extra.hb_touch:
+    if progress.touch:
         enrollment = Enrollment(pk=progress.enrollment_id, started_at=None, last_activity_at=None)
         _enrollment_touch(enrollment, now)
     return HeartbeatResult(
         state=progress.state,
-        percent=progress.percent,
+        percent=percent,
         completed=was_complete,
-        series_percent=extra.hb_series_percent,
+        series_percent=progress.series_percent,
     )
 
 

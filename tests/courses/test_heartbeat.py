@@ -171,7 +171,7 @@ def test_a_concurrent_write_between_read_and_update_writes_nothing(learner, vide
         progress = read(plan, **kwargs)
         if progress is None:  # a plan left by an earlier test: made again, read again
             return None
-        Progress.objects.filter(pk=progress.pk).update(
+        Progress.objects.filter(pk=progress.id).update(
             watched_ranges=[[50, 60]], updated_at=timezone.now() + timedelta(seconds=1)
         )
         return progress
