@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint worker beat
+.PHONY: install run test lint worker beat bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,3 +33,8 @@ worker: install
 
 beat: install
 	$(BIN)/celery -A lms beat --loglevel=INFO
+
+## Every benchmark at one size, one table (PostgreSQL: set DATABASE_URL): make bench LEARNERS=100000
+LEARNERS ?= 10000
+bench: install
+	$(BIN)/python bench/run.py --learners $(LEARNERS)

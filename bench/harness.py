@@ -114,3 +114,14 @@ def rss_mib() -> float:
     with open("/proc/self/statm") as statm:
         pages = int(statm.read().split()[1])
     return pages * resource.getpagesize() / 2**20
+
+
+def report(path: str, ours: str, reference: str, ratio: str, target: str) -> None:
+    """One row of ``make bench``'s table (bench/run.py), appended to the file it names in
+    BENCH_RESULTS; a benchmark run on its own prints its own lines and this writes nothing."""
+    results = os.environ.get("BENCH_RESULTS")
+    if not results:
+        return
+    row = {"path": path, "ours": ours, "reference": reference, "ratio": ratio, "target": target}
+    with open(results, "a") as out:
+        out.write(json.dumps(row) + "\n")

@@ -79,6 +79,14 @@ def main() -> None:
         f"({len(queries.captured_queries) / max(1, batches):.1f} per batch)"
     )
     print(f"open enrollments per second: {count / again_seconds:,.0f}")
+    harness.report(
+        "recompute open enrollments after a content change",
+        f"{add_seconds:.2f} s for {count:,} enrollments, "
+        f"{len(queries.captured_queries) / max(1, batches):.1f} statements per batch",
+        "",
+        "",
+        "<= 30 s at 100k, set-based",
+    )
 
 
 if __name__ == "__main__":
