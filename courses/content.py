@@ -108,8 +108,8 @@ def _change(series_id: int, *, new: bool = False) -> Iterator[Series]:
     # A module that left the live set (archived or deleted) needs no version of its own.
     bumped = Module.objects.live().filter(pk__in=changed)
     bumped.update(version=F("version") + 1)
-    # A new content token on every change, whatever it touched: the heartbeat's cached lookups of
-    # this series' components stop matching (see Series.content_token).
+    # A new content token on every change that wrote something: the heartbeat's cached lookups
+    # of this series' components stop matching (see Series.content_token).
     series_updates: dict[str, Any] = {}
     if not series.wrote_nothing:
         series_updates["content_token"] = new_content_token()

@@ -14,7 +14,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 from courses import watched
@@ -148,6 +147,33 @@ def progress_start(*, user: User, component: Component, now: datetime | None = N
     return progress
 
 
+def _watched_credit(
+    *,
+    before: list,
+    clock_at: datetime | None,
+    reported: Sequence[Sequence[float]],
+    duration: int,
+    now: datetime,
+) -> tuple[list, int]:
+    """The watched ranges and percent after a video report: distinct seconds credited no faster
+    than the wall clock since ``clock_at`` allows at the maximum playback rate (plus a slack)."""
+    elapsed = (now - clock_at).total_seconds() if clock_at else 0
+    budget = math.floor(
+        max(0.0, elapsed) * settings.LMS_VIDEO_MAX_PLAYBACK_RATE
+        + settings.LMS_VIDEO_REPORT_SLACK_SECONDS
+    )
+    normalised = watched.normalise(reported, duration=duration)
+    ranges, _credited = watched.credit(before, normalised, budget=budget)
+    return ranges, min(100, 100 * watched.total(ranges) // duration)
+
+
+def _resume_position(position: float | None, duration: int) -> float | None:
+    """The resume position a report gives, within the video; None when it gives none."""
+    if position is None or not math.isfinite(position):
+        return None
+    return min(max(0.0, float(position)), float(duration))
+
+
 @transaction.atomic
 def progress_record(
     *,
@@ -175,20 +201,18 @@ def progress_record(
     if component.kind == Component.Kind.VIDEO:
         duration = component.duration_seconds or 0
         if watched_ranges:
-            elapsed = (now - progress.clock_at).total_seconds() if progress.clock_at else 0
-            budget = math.floor(
-                max(0.0, elapsed) * settings.LMS_VIDEO_MAX_PLAYBACK_RATE
-                + settings.LMS_VIDEO_REPORT_SLACK_SECONDS
-            )
-            reported = watched.normalise(watched_ranges, duration=duration)
-            progress.watched_ranges, _credited = watched.credit(
-                progress.watched_ranges, reported, budget=budget
+            progress.watched_ranges, progress.percent = _watched_credit(
+                before=progress.watched_ranges,
+                clock_at=progress.clock_at,
+                reported=watched_ranges,
+                duration=duration,
+                now=now,
             )
             progress.clock_at = now
-            progress.percent = min(100, 100 * watched.total(progress.watched_ranges) // duration)
             fields += ["watched_ranges", "clock_at", "percent"]
-        if position is not None and math.isfinite(position):
-            progress.position_seconds = min(max(0.0, float(position)), float(duration))
+        at = _resume_position(position, duration)
+        if at is not None:
+            progress.position_seconds = at
             fields.append("position_seconds")
         if not was_complete and progress.percent >= component.threshold:
             progress.state = Progress.State.COMPLETED
@@ -310,10 +334,8 @@ class _HeartbeatRow:
     touch: bool
 
 
-def _as_datetime(value: Any) -> datetime | None:
-    """A timestamp from a raw cursor: PostgreSQL gives datetimes, SQLite ISO text in UTC."""
-    if isinstance(value, str):
-        value = parse_datetime(value)
+def _as_datetime(value: datetime | None) -> datetime | None:
+    """A timestamp from a raw cursor: aware from PostgreSQL, naive UTC from SQLite."""
     if value is not None and timezone.is_naive(value):
         value = timezone.make_aware(value, UTC)
     return value
@@ -413,20 +435,17 @@ def progress_heartbeat(
     was_complete = progress.state == Progress.State.COMPLETED
     ranges, clock_at, percent = progress.watched_ranges, progress.clock_at, progress.percent
     if watched_ranges:
-        elapsed = (now - clock_at).total_seconds() if clock_at else 0
-        budget = math.floor(
-            max(0.0, elapsed) * settings.LMS_VIDEO_MAX_PLAYBACK_RATE
-            + settings.LMS_VIDEO_REPORT_SLACK_SECONDS
+        ranges, percent = _watched_credit(
+            before=ranges,
+            clock_at=clock_at,
+            reported=watched_ranges,
+            duration=plan.duration,
+            now=now,
         )
-        reported = watched.normalise(watched_ranges, duration=plan.duration)
-        ranges, _credited = watched.credit(ranges, reported, budget=budget)
-        percent = min(100, 100 * watched.total(ranges) // plan.duration)
         if not was_complete and percent >= plan.threshold:
             return None  # a completion: module and series follow, under the full path's locks
         clock_at = now
-    at = None
-    if position is not None and math.isfinite(position):
-        at = min(max(0.0, float(position)), float(plan.duration))
+    at = _resume_position(position, plan.duration)
     stamp = _timestamp_field.get_db_prep_value(now, connection)
     with connection.cursor() as cursor:
         cursor.execute(
