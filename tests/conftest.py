@@ -53,6 +53,13 @@ def learner(agency):
 
 
 @pytest.fixture
+def learner_client(client, learner):
+    """The test client, signed in as the learner."""
+    client.force_login(learner)
+    return client
+
+
+@pytest.fixture
 def other_learner(other_agency):
     return factories.learner_of(other_agency, email="other@example.org", full_name="Casey Porter")
 

@@ -19,12 +19,6 @@ STEADY_HEARTBEAT = 4
 
 
 @pytest.fixture
-def learner_client(client, learner):
-    client.force_login(learner)
-    return client
-
-
-@pytest.fixture
 def video(learner, series) -> Component:
     """The learner enrolled, the video opened ten minutes ago (so the clock allows credit)."""
     services.enrollment_create(user=learner, series=series)
@@ -40,6 +34,18 @@ def _beat(client, component: Component, start: float, end: float):
         component.get_absolute_url() + "progress/",
         data=json.dumps({"watched": [[start, end]], "position": end}),
         content_type="application/json",
+    )
+
+
+def _beat_directly(learner, start: float, end: float) -> services.HeartbeatResult | None:
+    """The intro video's heartbeat through the service alone, for what a view cannot stage."""
+    return services.progress_heartbeat(
+        user=learner,
+        series_slug="working-with-survivors",
+        module_slug="understanding",
+        component_slug="intro-video",
+        watched_ranges=[[start, end]],
+        position=end,
     )
 
 
@@ -148,14 +154,7 @@ def test_a_stale_plan_is_made_again_and_the_heartbeat_still_counts(
     content.series_update(series=series, summary="A calmer summary.")
     plan = services._plans[("working-with-survivors", "understanding", "intro-video")]
     assert plan.token != Series.objects.get(pk=series.pk).content_token
-    beat = services.progress_heartbeat(
-        user=learner,
-        series_slug="working-with-survivors",
-        module_slug="understanding",
-        component_slug="intro-video",
-        watched_ranges=[[5, 10]],
-        position=10,
-    )
+    beat = _beat_directly(learner, 5, 10)
     assert beat is not None
     assert _row(learner, video).watched_ranges == [[0, 10]]
     fresh = services._plans[("working-with-survivors", "understanding", "intro-video")]
@@ -177,14 +176,7 @@ def test_a_concurrent_write_between_read_and_update_writes_nothing(learner, vide
         return progress
 
     monkeypatch.setattr(services, "_heartbeat_read", read_then_someone_writes)
-    beat = services.progress_heartbeat(
-        user=learner,
-        series_slug="working-with-survivors",
-        module_slug="understanding",
-        component_slug="intro-video",
-        watched_ranges=[[0, 5]],
-        position=5,
-    )
+    beat = _beat_directly(learner, 0, 5)
     assert beat is None
     assert _row(learner, video).watched_ranges == [[50, 60]]
 

@@ -31,12 +31,6 @@ SERIES_URL = "/series/working-with-survivors/"
 
 
 @pytest.fixture
-def learner_client(client, learner):
-    client.force_login(learner)
-    return client
-
-
-@pytest.fixture
 def enrolled(learner, series) -> Enrollment:
     return services.enrollment_create(user=learner, series=series)
 

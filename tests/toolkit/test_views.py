@@ -42,12 +42,6 @@ def resources(db) -> dict[str, Resource]:
     }
 
 
-@pytest.fixture
-def learner_client(client, learner):
-    client.force_login(learner)
-    return client
-
-
 def _titles(response, resources: dict[str, Resource]) -> set[str]:
     return {key for key, r in resources.items() if r.title.encode() in response.content}
 
