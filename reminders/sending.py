@@ -4,6 +4,13 @@ A row is claimed by a conditional UPDATE (queued → sending), so two workers ne
 row. A worker killed between sending and recording leaves the row “sending”; the sweep puts it
 back after a timeout, so that one message may go out twice, never more.
 
+A task's rows are read in one query before any is claimed (``read_batch``: the recipient, agency,
+enrollment and series a message is built from). Each row is then claimed on its own, just before
+its email is built and sent, by one statement that also reads what decides whether it may still
+go (the account active, the recipient still in the agency's role): what changes after the batch
+was read is seen there. The claim and the record of the outcome are literal SQL, one statement
+each: a row costs two statements, nothing compiled per row.
+
 The sends of one task share one SMTP connection (``Mailer``): opened at the first send, closed at
 the end of the batch, dropped after any failed send so that the next row opens a fresh one. SMTP
 answers each message before the next begins, so a message is out (or refused) when ``send``
@@ -23,6 +30,7 @@ import smtplib
 import time
 import zoneinfo
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import make_msgid
 from typing import Any, TypeVar
@@ -32,7 +40,7 @@ from django.core import signing
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -153,24 +161,13 @@ class Mailer:
         self.close()
 
 
-def _member_as(role: str) -> Exists:
-    """For a query over reminders: the recipient holds ``role`` in the row's agency."""
-    return Exists(
-        Membership.objects.filter(
-            user_id=OuterRef("recipient_id"), agency_id=OuterRef("agency_id"), role=role
-        )
-    )
-
-
-def _not_wanted(reminder: Reminder) -> str | None:
-    """Why a claimed row must not be sent after all, or None. Checked at sending time as well
-    as when the account or membership ends: a row the planner wrote a moment before either
-    change committed is stopped here."""
-    if not reminder.recipient.is_active:
+def _not_wanted(*, is_active: bool, member: bool) -> str | None:
+    """Why a claimed row must not be sent after all, or None. Checked at sending time (read by
+    the claim itself) as well as when the account or membership ends: a row the planner wrote a
+    moment before either change committed is stopped here."""
+    if not is_active:
         return DEACTIVATED
-    # Annotated by send_one: a digest is for the agency's supervisors, the rest for learners.
-    role = "as_supervisor" if reminder.kind == Reminder.Kind.DIGEST else "as_learner"
-    if not getattr(reminder, role):
+    if not member:
         return LEFT_AGENCY
     return None
 
@@ -199,45 +196,136 @@ def _waiting_out_restarts(step: Callable[[], T]) -> T:
         pause = min(pause * 2, 2.0)
 
 
-def _claim(pk: int, now: datetime) -> bool:
-    """queued → sending, if the row is queued and due. Repeated after a lost connection, it
-    first asks whether the lost UPDATE had landed: the row is then ours (its ``claimed_at``
-    is this attempt's ``now``)."""
+def _one_line(sql: str) -> str:
+    """SQL written over several lines, as one line (as the ORM writes it, and logs show it)."""
+    return " ".join(sql.split())
+
+
+# queued → sending, if queued and due. Returned as it is taken: the attempt it starts, whether
+# the recipient's account is active, and whether they still hold the row's role in its agency (a
+# digest is for the agency's supervisors, the rest for learners). The second branch matches only
+# when given the status "sending": a repeated claim, after a lost answer, finds the row it took
+# (claimed at the same instant) and takes it again without counting a second attempt. One CASE
+# over the status, not an OR of conditions: nothing but the primary key can then find the row
+# (with the statistics of before a planning burst, PostgreSQL would take the status index and
+# read every queued row to find this one).
+_CLAIM = _one_line(
+    """
+    UPDATE "reminders_reminder"
+    SET "status" = %s, "claimed_at" = %s,
+        "attempts" = CASE WHEN "status" = %s THEN "attempts" + 1 ELSE "attempts" END
+    WHERE "id" = %s AND CASE "status"
+        WHEN %s THEN "next_attempt_at" IS NULL OR "next_attempt_at" <= %s
+        WHEN %s THEN "claimed_at" = %s
+        ELSE FALSE
+    END
+    RETURNING
+        "attempts",
+        (SELECT "is_active" FROM "accounts_user" WHERE "id" = "reminders_reminder"."recipient_id"),
+        EXISTS (
+            SELECT 1 FROM "accounts_membership"
+            WHERE "user_id" = "reminders_reminder"."recipient_id"
+              AND "agency_id" = "reminders_reminder"."agency_id"
+              AND "role" = CASE WHEN "reminders_reminder"."kind" = %s THEN %s ELSE %s END
+        )
+    """
+)
+_RECORD_SENT = _one_line(
+    """
+    UPDATE "reminders_reminder" SET "status" = %s, "sent_at" = %s, "message_id" = %s,
+    "last_error" = %s WHERE "id" = %s
+    """
+)
+# Plain strings: psycopg dumps an Enum by its name, and TextChoices are Enums.
+_SENDING, _QUEUED, _SENT = (
+    str(status.value)
+    for status in (Reminder.Status.SENDING, Reminder.Status.QUEUED, Reminder.Status.SENT)
+)
+_CLAIMED_PARAMS = (
+    str(Reminder.Kind.DIGEST.value),
+    str(Membership.Role.SUPERVISOR.value),
+    str(Membership.Role.LEARNER.value),
+)
+
+
+@dataclass(frozen=True)
+class _Claim:
+    attempts: int
+    is_active: bool
+    member: bool
+
+
+def _claim(pk: int, now: datetime) -> _Claim | None:
+    """queued → sending, if the row is queued and due; None if it is not (sent, cancelled, taken
+    by another worker, not yet due). Repeated after a lost connection, it also takes the row if
+    the lost UPDATE had landed (the row is then "sending" with this attempt's ``now``). One
+    literal statement per row: nothing compiled per row, and no read after it."""
+    at = connection.ops.adapt_datetimefield_value(now)
     tries = 0
 
-    def claim() -> bool:
+    def claim() -> _Claim | None:
         nonlocal tries
         tries += 1
-        mine = Reminder.objects.filter(pk=pk, status=Reminder.Status.SENDING, claimed_at=now)
-        if tries > 1 and mine.exists():
-            return True
-        return (
-            Reminder.objects.filter(pk=pk, status=Reminder.Status.QUEUED)
-            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .update(status=Reminder.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-            == 1
-        )
+        again = _SENDING if tries > 1 else None  # None: the second branch matches no row
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _CLAIM, (_SENDING, at, _QUEUED, pk, _QUEUED, at, again, at, *_CLAIMED_PARAMS)
+            )
+            row = cursor.fetchone()
+        return None if row is None else _Claim(row[0], bool(row[1]), bool(row[2]))
 
     return _waiting_out_restarts(claim)
 
 
-def send_one(pk: int, *, now: datetime | None = None, mailer: Mailer | None = None) -> str:
+def _read(pk: int) -> Reminder:
+    return _related(Reminder.objects.filter(pk=pk)).get()
+
+
+def _related(rows: QuerySet[Reminder]) -> QuerySet[Reminder]:
+    """What building a message reads, besides the row: its recipient, agency, enrollment and
+    series, and who sent a nudge."""
+    return rows.select_related("recipient", "agency", "enrollment__series", "sent_by")
+
+
+def read_batch(reminder_ids: list[int]) -> dict[int, Reminder]:
+    """The rows of a batch with what their messages need, in one query, before any is claimed.
+    Whether a row is still to be sent, and to whom it may go, is read by each row's claim."""
+    return _waiting_out_restarts(lambda: _related(Reminder.objects.all()).in_bulk(reminder_ids))
+
+
+def send_batch(reminder_ids: list[int]) -> dict[str, int]:
+    """Send the rows in order, one claim each, on one SMTP connection for the batch. Returns how
+    many ended each way ("sent", "skipped", ...)."""
+    outcome: dict[str, int] = {}
+    rows = read_batch(reminder_ids)
+    with Mailer() as mailer:
+        for pk in reminder_ids:
+            result = send_one(pk, mailer=mailer, read=rows.get(pk))
+            outcome[result] = outcome.get(result, 0) + 1
+    return outcome
+
+
+def send_one(
+    pk: int,
+    *,
+    now: datetime | None = None,
+    mailer: Mailer | None = None,
+    read: Reminder | None = None,
+) -> str:
     """Claim, send and record one reminder. Returns what happened to it. With ``mailer`` the
-    email goes on the batch's connection, otherwise on one opened for it alone."""
+    email goes on the batch's connection, otherwise on one opened for it alone. ``read`` is the
+    row as ``read_batch`` found it, before the claim; without it the row is read after."""
     now = now or timezone.now()
-    if not _claim(pk, now):
+    claim = _claim(pk, now)
+    if claim is None:
         return "skipped"
-    reminder = _waiting_out_restarts(
-        lambda: (
-            Reminder.objects.select_related("recipient", "agency", "enrollment__series", "sent_by")
-            .annotate(
-                as_learner=_member_as(Membership.Role.LEARNER),
-                as_supervisor=_member_as(Membership.Role.SUPERVISOR),
-            )
-            .get(pk=pk)
-        )
+    reminder = read if read is not None else _waiting_out_restarts(lambda: _read(pk))
+    reminder.status, reminder.claimed_at, reminder.attempts = (
+        Reminder.Status.SENDING,
+        now,
+        claim.attempts,
     )
-    if (why := _not_wanted(reminder)) is not None:
+    if (why := _not_wanted(is_active=claim.is_active, member=claim.member)) is not None:
         _waiting_out_restarts(
             lambda: Reminder.objects.filter(pk=pk).update(
                 status=Reminder.Status.CANCELLED, last_error=why
@@ -273,15 +361,17 @@ def send_one(pk: int, *, now: datetime | None = None, mailer: Mailer | None = No
         return _failed(reminder, repr(exc), permanent=False, now=now)
     except Exception as exc:  # a message that cannot be sent as built will not mend itself
         return _failed(reminder, repr(exc), permanent=True, now=now)
-    _waiting_out_restarts(
-        lambda: Reminder.objects.filter(pk=pk).update(
-            status=Reminder.Status.SENT,
-            sent_at=timezone.now(),
-            message_id=message.extra_headers["Message-ID"],
-            last_error="",
-        )
-    )
+    _record_sent(pk, message.extra_headers["Message-ID"])
     return "sent"
+
+
+def _record_sent(pk: int, message_id: str) -> None:
+    def record() -> None:
+        sent_at = connection.ops.adapt_datetimefield_value(timezone.now())
+        with connection.cursor() as cursor:
+            cursor.execute(_RECORD_SENT, (_SENT, sent_at, message_id, "", pk))
+
+    _waiting_out_restarts(record)
 
 
 def _failed(reminder: Reminder, error: str, *, permanent: bool, now: datetime) -> str:

@@ -27,12 +27,7 @@ DEFAULT_VISIBILITY_TIMEOUT = 3600
 @shared_task(ignore_result=True)
 def send_reminders(reminder_ids: list[int]) -> dict[str, int]:
     """Send the rows, one claim each, on one SMTP connection for the batch."""
-    outcome: dict[str, int] = {}
-    with sending.Mailer() as mailer:
-        for pk in reminder_ids:
-            result = sending.send_one(pk, mailer=mailer)
-            outcome[result] = outcome.get(result, 0) + 1
-    return outcome
+    return sending.send_batch(reminder_ids)
 
 
 def visibility_window() -> timedelta:

@@ -7,6 +7,7 @@ from django.core.management import call_command
 
 from reminders import planner, sending
 from reminders.models import Reminder
+from reminders.services import DEACTIVATED, LEFT_AGENCY
 from tests.reminders.conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +149,69 @@ def test_a_failed_row_can_be_retried_from_the_admin(
     assert len(callbacks) == 1  # handed to the workers after the admin's transaction commits
     reminder.refresh_from_db()
     assert reminder.status == "sent"
+
+
+def test_a_batch_reads_its_rows_once_and_claims_each_in_one_statement(
+    due_in, django_assert_max_num_queries, at_now
+):
+    """Three learners due: one read for the batch, then per row its claim (which reads whether
+    the row may go) and its record. Nothing more per row."""
+    learners = [due_in(days) for days in (7, 0, -2)]
+    planner.plan(now=NOW)
+    ids = list(
+        Reminder.objects.filter(recipient__in=learners).order_by("pk").values_list("pk", flat=True)
+    )
+    assert len(ids) == 3
+    with django_assert_max_num_queries(1 + 2 * len(ids)):
+        assert sending.send_batch(ids) == {"sent": 3}
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(u.email for u in learners)
+    rows = Reminder.objects.filter(pk__in=ids)
+    assert {(row.status, row.attempts) for row in rows} == {("sent", 1)}
+    assert len({row.message_id for row in rows}) == 3
+    assert sending.send_batch(ids) == {"skipped": 3}
+    assert len(mail.outbox) == 3
+
+
+def test_a_batch_stops_a_row_whose_recipient_left_after_the_batch_was_read(
+    due_in, monkeypatch, at_now
+):
+    """The batch's read is older than each claim: a deactivation or a removal that commits in
+    between is seen by the claim itself, and that row is cancelled, not sent."""
+    from accounts.models import Membership
+
+    gone, removed, stays = (due_in(0) for _ in range(3))
+    planner.plan(now=NOW)
+    ids = list(Reminder.objects.order_by("pk").values_list("pk", flat=True))
+    read_batch = sending.read_batch
+
+    def read_then_change(reminder_ids):
+        rows = read_batch(reminder_ids)
+        type(gone).objects.filter(pk=gone.pk).update(is_active=False)
+        Membership.objects.filter(user=removed).delete()
+        return rows
+
+    monkeypatch.setattr(sending, "read_batch", read_then_change)
+    assert sending.send_batch(ids) == {"sent": 1, "cancelled": 2}
+    assert [message.to for message in mail.outbox] == [[stays.email]]
+    errors = dict(Reminder.objects.values_list("recipient_id", "last_error"))
+    assert (errors[gone.pk], errors[removed.pk]) == (DEACTIVATED, LEFT_AGENCY)
+
+
+def test_a_batch_skips_a_row_another_worker_claimed_after_the_batch_was_read(
+    due_in, monkeypatch, at_now
+):
+    """Read by two batches, sent by the first claim only."""
+    learner = due_in(0)
+    planner.plan(now=NOW)
+    (pk,) = Reminder.objects.filter(recipient=learner).values_list("pk", flat=True)
+    read_batch = sending.read_batch
+
+    def read_then_lose_the_race(reminder_ids):
+        rows = read_batch(reminder_ids)
+        assert sending.send_one(pk, now=NOW) == "sent"  # the other worker
+        return rows
+
+    monkeypatch.setattr(sending, "read_batch", read_then_lose_the_race)
+    assert sending.send_batch([pk]) == {"skipped": 1}
+    assert len(mail.outbox) == 1
+    assert Reminder.objects.get(pk=pk).attempts == 1

@@ -22,10 +22,6 @@ class Command(BaseCommand):
                 tasks.enqueue(ids)
             self.stdout.write(f"Planned {offered} reminder(s); {len(ids)} handed to the workers.")
             return
-        outcome: dict[str, int] = {}
-        with sending.Mailer() as mailer:
-            for pk in ids:
-                result = sending.send_one(pk, mailer=mailer)
-                outcome[result] = outcome.get(result, 0) + 1
+        outcome = sending.send_batch(ids)
         summary = ", ".join(f"{n} {what}" for what, n in sorted(outcome.items())) or "nothing due"
         self.stdout.write(f"Planned {offered} reminder(s); sent this round: {summary}.")
