@@ -39,7 +39,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -236,6 +236,10 @@ _RECORD_SENT = _one_line(
     "last_error" = %s WHERE "id" = %s
     """
 )
+# On PostgreSQL the record of the row sent last goes in the same statement as the next claim (a
+# data-modifying WITH): one statement and one commit per row, not two. SQLite has no UPDATE in
+# WITH; there the two run in one transaction.
+_RECORD_THEN_CLAIM = _one_line('WITH "recorded" AS (' + _RECORD_SENT + ") " + _CLAIM)
 # Plain strings: psycopg dumps an Enum by its name, and TextChoices are Enums.
 _SENDING, _QUEUED, _SENT = (
     str(status.value)
@@ -255,11 +259,22 @@ class _Claim:
     member: bool
 
 
-def _claim(pk: int, now: datetime) -> _Claim | None:
+class _Unrecorded:
+    """The row sent last whose record is not yet written: (primary key, Message-ID), or None."""
+
+    def __init__(self) -> None:
+        self.row: tuple[int, str] | None = None
+
+
+def _claim(pk: int, now: datetime, unrecorded: _Unrecorded) -> _Claim | None:
     """queued → sending, if the row is queued and due; None if it is not (sent, cancelled, taken
     by another worker, not yet due). Repeated after a lost connection, it also takes the row if
     the lost UPDATE had landed (the row is then "sending" with this attempt's ``now``). One
-    literal statement per row: nothing compiled per row, and no read after it."""
+    literal statement per row: nothing compiled per row, and no read after it.
+
+    The row sent before it, if its record is still to be written, is recorded in the same
+    statement (the same transaction on SQLite): both land or neither, and a repeat writes the
+    record again, which changes nothing that matters (the same status and Message-ID)."""
     at = connection.ops.adapt_datetimefield_value(now)
     tries = 0
 
@@ -267,11 +282,20 @@ def _claim(pk: int, now: datetime) -> _Claim | None:
         nonlocal tries
         tries += 1
         again = _SENDING if tries > 1 else None  # None: the second branch matches no row
+        params: tuple = (_SENDING, at, _QUEUED, pk, _QUEUED, at, again, at, *_CLAIMED_PARAMS)
         with connection.cursor() as cursor:
-            cursor.execute(
-                _CLAIM, (_SENDING, at, _QUEUED, pk, _QUEUED, at, again, at, *_CLAIMED_PARAMS)
-            )
-            row = cursor.fetchone()
+            if unrecorded.row is None:
+                cursor.execute(_CLAIM, params)
+                row = cursor.fetchone()
+            elif connection.vendor == "postgresql":
+                cursor.execute(_RECORD_THEN_CLAIM, _record_params(*unrecorded.row) + params)
+                row = cursor.fetchone()
+            else:
+                with transaction.atomic():
+                    cursor.execute(_RECORD_SENT, _record_params(*unrecorded.row))
+                    cursor.execute(_CLAIM, params)
+                    row = cursor.fetchone()
+        unrecorded.row = None
         return None if row is None else _Claim(row[0], bool(row[1]), bool(row[2]))
 
     return _waiting_out_restarts(claim)
@@ -295,13 +319,18 @@ def read_batch(reminder_ids: list[int]) -> dict[int, Reminder]:
 
 def send_batch(reminder_ids: list[int]) -> dict[str, int]:
     """Send the rows in order, one claim each, on one SMTP connection for the batch. Returns how
-    many ended each way ("sent", "skipped", ...)."""
+    many ended each way ("sent", "skipped", ...). Each sent row is recorded by the next row's
+    claim, the last one on its own: as soon after its send as when recorded alone."""
     outcome: dict[str, int] = {}
     rows = read_batch(reminder_ids)
+    unrecorded = _Unrecorded()
     with Mailer() as mailer:
-        for pk in reminder_ids:
-            result = send_one(pk, mailer=mailer, read=rows.get(pk))
-            outcome[result] = outcome.get(result, 0) + 1
+        try:
+            for pk in reminder_ids:
+                result = _send(pk, mailer=mailer, read=rows.get(pk), unrecorded=unrecorded)
+                outcome[result] = outcome.get(result, 0) + 1
+        finally:
+            _record_sent(unrecorded)
     return outcome
 
 
@@ -315,8 +344,24 @@ def send_one(
     """Claim, send and record one reminder. Returns what happened to it. With ``mailer`` the
     email goes on the batch's connection, otherwise on one opened for it alone. ``read`` is the
     row as ``read_batch`` found it, before the claim; without it the row is read after."""
+    unrecorded = _Unrecorded()
+    try:
+        return _send(pk, now=now, mailer=mailer, read=read, unrecorded=unrecorded)
+    finally:
+        _record_sent(unrecorded)
+
+
+def _send(
+    pk: int,
+    *,
+    now: datetime | None = None,
+    mailer: Mailer | None,
+    read: Reminder | None,
+    unrecorded: _Unrecorded,
+) -> str:
+    """send_one's work, leaving the record of a row sent in ``unrecorded``."""
     now = now or timezone.now()
-    claim = _claim(pk, now)
+    claim = _claim(pk, now, unrecorded)
     if claim is None:
         return "skipped"
     reminder = read if read is not None else _waiting_out_restarts(lambda: _read(pk))
@@ -361,15 +406,24 @@ def send_one(
         return _failed(reminder, repr(exc), permanent=False, now=now)
     except Exception as exc:  # a message that cannot be sent as built will not mend itself
         return _failed(reminder, repr(exc), permanent=True, now=now)
-    _record_sent(pk, message.extra_headers["Message-ID"])
+    unrecorded.row = (pk, message.extra_headers["Message-ID"])
     return "sent"
 
 
-def _record_sent(pk: int, message_id: str) -> None:
+def _record_params(pk: int, message_id: str) -> tuple:
+    return (_SENT, connection.ops.adapt_datetimefield_value(timezone.now()), message_id, "", pk)
+
+
+def _record_sent(unrecorded: _Unrecorded) -> None:
+    """Write the record ``unrecorded`` holds, if any, on its own."""
+    if unrecorded.row is None:
+        return
+
     def record() -> None:
-        sent_at = connection.ops.adapt_datetimefield_value(timezone.now())
+        assert unrecorded.row is not None
         with connection.cursor() as cursor:
-            cursor.execute(_RECORD_SENT, (_SENT, sent_at, message_id, "", pk))
+            cursor.execute(_RECORD_SENT, _record_params(*unrecorded.row))
+        unrecorded.row = None
 
     _waiting_out_restarts(record)
 

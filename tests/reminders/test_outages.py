@@ -152,3 +152,32 @@ def test_a_nudge_is_accepted_and_kept_while_the_broker_is_unreachable(
     assert "stay queued for the sweep" in caplog.text
     assert planner.due_ids() == [nudge.pk]
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize("landed", [True, False], ids=["answer lost", "statement lost"])
+def test_a_batch_whose_record_and_next_claim_were_cut_off_sends_each_row_once(due_in, landed):
+    """In a batch the record of a row sent goes with the next row's claim (one statement on
+    PostgreSQL, one transaction on SQLite). The connection drops there, after the statement ran
+    or before: tried again, every row is sent once, recorded with its own Message-ID, and counted
+    as one attempt."""
+    learners = [due_in(days) for days in (7, 0, -2)]
+    planner.plan(now=NOW)
+    ids = list(
+        Reminder.objects.filter(recipient__in=learners).order_by("pk").values_list("pk", flat=True)
+    )
+    claims = iter(range(len(ids) * 2))
+    drops = Drops(lambda sql, params: _claims_or_folds(sql) and next(claims) == 1, times=1,
+                  landed=landed)  # fmt: skip
+    with connection.execute_wrapper(drops):
+        assert sending.send_batch(ids) == {"sent": 3}
+    assert drops.dropped == 1
+    sent = {message.to[0]: message.extra_headers["Message-ID"] for message in mail.outbox}
+    assert len(mail.outbox) == 3 and set(sent) == {learner.email for learner in learners}
+    rows = Reminder.objects.filter(pk__in=ids).select_related("recipient")
+    assert {(row.status, row.attempts) for row in rows} == {("sent", 1)}
+    assert {row.recipient.email: row.message_id for row in rows} == sent
+
+
+def _claims_or_folds(sql: str) -> bool:
+    """A claim, alone or carrying the record of the row sent before it (PostgreSQL's WITH)."""
+    return sql.startswith(("UPDATE", "WITH")) and '"claimed_at"' in sql
