@@ -5,6 +5,8 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from courses import content, services
@@ -188,3 +190,33 @@ def test_another_learners_heartbeat_finds_no_row(client, other_learner, video):
     assert response.status_code == 400
     assert "Enrol" in response.json()["error"]
     assert not Progress.objects.filter(enrollment__user=other_learner).exists()
+
+
+def _synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+def test_on_postgresql_a_steady_heartbeat_commits_without_waiting_for_its_flush(
+    learner_client, learner, video
+):
+    """The fast path's write asks for an asynchronous commit in its own statement. (The test's
+    transaction spans the request, so the setting is still visible after it.)"""
+    if connection.vendor != "postgresql":
+        pytest.skip("asynchronous commit is PostgreSQL's")
+    assert _synchronous_commit() == "on"
+    assert _beat(learner_client, video, 0, 5).status_code == 200
+    assert _row(learner, video).watched_ranges == [[0, 5]]
+    assert _synchronous_commit() == "off"
+
+
+def test_a_completing_heartbeat_waits_for_its_commit(learner_client, learner, video):
+    """A completion takes the full path, which never turns synchronous commit off."""
+    assert _beat(learner_client, video, 0, 10).status_code == 200
+    progress = _row(learner, video)
+    Progress.objects.filter(pk=progress.pk).update(clock_at=timezone.now() - timedelta(hours=1))
+    with CaptureQueriesContext(connection) as queries:
+        response = _beat(learner_client, video, 10, 100)
+    assert response.json()["completed"] is True
+    assert not [q["sql"] for q in queries if "synchronous_commit" in q["sql"]]
