@@ -163,8 +163,14 @@ def roster_rows(
     return rows.order_by("series_title", "completed_on", "learner_name", "pk")
 
 
+def rules_of_agency(agency: Agency) -> QuerySet[TrainingRule]:
+    """The agency's rules, by credit type (a query not yet run: the dashboard reads it in the
+    same round trip as its figures)."""
+    return TrainingRule.objects.filter(agency=agency).order_by("credit_type")
+
+
 def rules_for_agency(agency: Agency) -> list[TrainingRule]:
-    return list(TrainingRule.objects.filter(agency=agency).order_by("credit_type"))
+    return list(rules_of_agency(agency))
 
 
 def compliance_learners(
@@ -210,12 +216,16 @@ class RuleStanding:
     learners: int
 
 
-def compliance_standing(*, supervisor: User, agency: Agency) -> list[RuleStanding]:
+def compliance_standing(
+    *, supervisor: User, agency: Agency, rules: list[TrainingRule] | None = None
+) -> list[RuleStanding]:
     """For each of the agency's rules: its current cycle (agency's calendar), how many learners
     meet it, of how many; nothing unless ``supervisor`` supervises the agency. Grouped over the
     cycle's certificates, not one subquery per learner (the dashboard shows it): a fixed number
-    of queries, one per rule and three besides."""
-    rules = rules_for_agency(agency)
+    of queries, one per rule and three besides. ``rules``: ``rules_of_agency`` already read
+    (none left to read: no query at all for an agency without a rule)."""
+    if rules is None:
+        rules = rules_for_agency(agency)
     if not rules or not supervision_of(user=supervisor, agency=agency).exists():
         return []
     today = agency.today()

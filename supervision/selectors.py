@@ -4,13 +4,14 @@ starts from ``enrollments_for_supervisor`` or ``learner_for_supervisor``."""
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import (
     Case,
     CharField,
@@ -30,8 +31,8 @@ from django.utils import timezone
 
 from accounts.models import Agency, Membership, User
 from accounts.selectors import learner_here, supervision_of
-from certificates.hours import RuleStanding, compliance_standing
-from certificates.models import Certificate
+from certificates.hours import RuleStanding, compliance_standing, rules_of_agency
+from certificates.models import Certificate, TrainingRule
 from courses.dashboard import dashboard_forget as dashboard_forget  # re-exported
 from courses.dashboard import dashboard_key
 from courses.models import Assignment, Enrollment, EnrollmentStatus, Series
@@ -169,15 +170,13 @@ def behind_schedule(
     *,
     agency: Agency,
     limit: int = 10,
-    scoped: ScopedSQL | None = None,
 ) -> list[Behind]:
     """The overdue enrollments due longest ago, read along the open-by-due-date index: plain
     rows (model instances of the enrollment, the user and the series cost more to build and
-    to keep in the cache than the query takes). ``scoped``: ``enrollments`` already compiled
-    (``scoped_sql``), on PostgreSQL."""
+    to keep in the cache than the query takes)."""
     today = agency.today()
     if connection.vendor == "postgresql":
-        sql, params = scoped or scoped_sql(enrollments)
+        sql, params = scoped_sql(enrollments)
         with connection.cursor() as cursor:
             cursor.execute(
                 _BEHIND_SQL.format(
@@ -193,14 +192,15 @@ def behind_schedule(
                 "user_id", "user__full_name", "user__email", "series__title", "due_on"
             )[:limit]
         )
+    return _behind_from_rows(rows)
+
+
+def _behind_from_rows(rows: Iterable[Sequence]) -> list[Behind]:
+    """``Behind`` entries from rows of user id, full name, email, series title and due date."""
     return [
-        Behind(
-            user_id=user_id,
-            learner=str(User(full_name=full_name, email=email)),
-            series_title=series_title,
-            due_on=due_on,
-        )
-        for user_id, full_name, email, series_title, due_on in rows
+        # The learner named as ``User.__str__`` does (no model instance built per row).
+        Behind(user_id=user_id, learner=full_name or email, series_title=title, due_on=due_on)
+        for user_id, full_name, email, title, due_on in rows
     ]
 
 
@@ -265,40 +265,46 @@ def dashboard_figures(
     *,
     agency: Agency,
     weeks: int = 26,
-    scoped: ScopedSQL | None = None,
 ) -> tuple[list[SeriesSummary], list[tuple[date, int]]]:
     """Status counts per series and completions per week (weeks start on Monday, agency time)
     over the last ``weeks`` weeks, oldest first, every week present.
 
     One query: a single aggregate over the enrollments grouped by series and completion week
     (a few dozen rows per series), with each series' title, summed up here. The summaries'
-    series hold their id and title only (the rest is deferred: read on access). ``scoped``:
-    ``enrollments`` already compiled (``scoped_sql``), on PostgreSQL.
+    series hold their id and title only (the rest is deferred: read on access).
     """
     today = agency.today()
+    rows = _figure_rows(enrollments, agency=agency, today=today, vendor=connection.vendor)
+    return _summed_figures(rows, today=today, weeks=weeks, db=enrollments.db)
+
+
+def _summed_figures(
+    rows: Iterable[dict], *, today: date, weeks: int, db: str
+) -> tuple[list[SeriesSummary], list[tuple[date, int]]]:
+    """``dashboard_figures``' result from ``_figure_rows``' rows."""
     first_monday = today - timedelta(days=today.weekday(), weeks=weeks - 1)
     totals: dict[int, dict[str, int]] = {}
     titles: dict[int, str] = {}
     per_week = {first_monday + timedelta(weeks=i): 0 for i in range(weeks)}
-    rows = _figure_rows(
-        enrollments, agency=agency, today=today, vendor=connection.vendor, scoped=scoped
-    )
+    statuses = EnrollmentStatus.values  # built anew on each access: once, not once a row
+    keys = ("total", *statuses)
     for row in rows:
-        titles[row["series_id"]] = row["series_title"]
-        series_totals = totals.setdefault(
-            row["series_id"], dict.fromkeys(("total", *EnrollmentStatus.values), 0)
-        )
-        for key in series_totals:
+        series_id = row["series_id"]
+        titles[series_id] = row["series_title"]
+        series_totals = totals.get(series_id)
+        if series_totals is None:
+            series_totals = totals[series_id] = dict.fromkeys(keys, 0)
+        for key in keys:
             series_totals[key] += row[key]
-        if row["week"] is not None:
-            monday = row["week"].date() if isinstance(row["week"], datetime) else row["week"]
+        if (week := row["week"]) is not None:
+            monday = week.date() if isinstance(week, datetime) else week
             if monday in per_week:
                 per_week[monday] += row["completed"]
     summaries = [
         SeriesSummary(
-            series=Series.from_db(enrollments.db, ["id", "title"], [pk, titles[pk]]),
+            series=Series.from_db(db, ["id", "title"], [pk, titles[pk]]),
             total=series_totals["total"],
-            counts={status: series_totals[status] for status in EnrollmentStatus.values},
+            counts={status: series_totals[status] for status in statuses},
         )
         for pk, series_totals in sorted(totals.items(), key=lambda item: (titles[item[0]], item[0]))
     ]
@@ -310,12 +316,13 @@ def dashboard_figures(
 # come from ``enrollments_for_supervisor``'s scoping (compiled by the ORM); the four conditions
 # are those of ``status_q``, on plain columns, named by the ``EnrollmentStatus`` values (tests
 # compare this with the ORM's version on PostgreSQL). The series' titles are read after the
-# grouping: for a few dozen rows, not one per enrollment.
+# grouping: for a few dozen rows, not one per enrollment; the weeks are read as timestamps (a
+# cast to dates costs more per row than the rest of the grouping: the Monday is taken here).
 _FIGURES_SQL = """
 SELECT f.*, (SELECT s.title FROM {series} s WHERE s.id = f.series_id) AS series_title
 FROM (
 SELECT e.series_id,
-       date_trunc('week', e.completed_at AT TIME ZONE %s)::date AS week,
+       date_trunc('week', e.completed_at AT TIME ZONE %s) AS week,
        count(*) AS total,
        count(*) FILTER (WHERE e.completed_at IS NULL
                           AND (e.due_on IS NULL OR e.due_on >= %s)
@@ -331,13 +338,16 @@ GROUP BY 1, 2
 """
 
 
-# The behind-schedule list over the same rows: the condition is ``status_q``'s overdue one.
+# The behind-schedule list over the same rows: the condition is ``status_q``'s overdue one. The
+# names and titles are read for the ten rows kept, by primary key (a join to the users would
+# double the time PostgreSQL takes to plan the query, longer than it takes to run).
 _BEHIND_SQL = """
-SELECT e.user_id, u.full_name, u.email,
+SELECT e.user_id,
+       (SELECT u.full_name FROM {users} u WHERE u.id = e.user_id) AS full_name,
+       (SELECT u.email FROM {users} u WHERE u.id = e.user_id) AS email,
        (SELECT s.title FROM {series} s WHERE s.id = e.series_id) AS series_title,
        e.due_on
 FROM ({scoped}) e
-JOIN {users} u ON u.id = e.user_id
 WHERE e.completed_at IS NULL AND e.due_on < %s
 ORDER BY e.due_on, e.id
 LIMIT %s
@@ -351,7 +361,7 @@ class ScopedSQL(NamedTuple):
 
 def scoped_sql(enrollments: QuerySet[Enrollment]) -> ScopedSQL:
     """``enrollments`` compiled by the ORM (the scoping's SQL, written once), with the columns
-    the hand-written dashboard queries read: compiled once a request, used by both."""
+    the hand-written dashboard queries read."""
     sql, params = (
         enrollments.order_by()
         .values("id", "user_id", "series_id", "completed_at", "due_on", "started_at")
@@ -366,12 +376,11 @@ def _figure_rows(
     agency: Agency,
     today: date,
     vendor: str,
-    scoped: ScopedSQL | None = None,
 ) -> list[dict]:
     """Status counts grouped by series and completion week (Monday, agency time), with the
-    series' title (``series_title``). ``scoped``: ``enrollments`` already compiled."""
+    series' title (``series_title``)."""
     if vendor == "postgresql":
-        sql, params = scoped or scoped_sql(enrollments)
+        sql, params = scoped_sql(enrollments)
         with connection.cursor() as cursor:
             # Placeholders in the order they appear: the zone, today three times, the rows'.
             cursor.execute(
@@ -427,18 +436,112 @@ def dashboard(*, supervisor: User, agency: Agency) -> Dashboard:
     cached = cache.get(key)
     if cached is not None:
         return cached
-    enrollments = _current_enrollments_supervised(supervisor=supervisor, agency=agency)
-    scoped = scoped_sql(enrollments) if connection.vendor == "postgresql" else None
-    summaries, weeks = dashboard_figures(enrollments, agency=agency, scoped=scoped)
-    figures = Dashboard(
-        summaries=summaries,
-        weeks=weeks,
-        behind=behind_schedule(enrollments, agency=agency, scoped=scoped),
-        as_of=timezone.now(),
-        standings=compliance_standing(supervisor=supervisor, agency=agency),
-    )
+    db = router.db_for_read(Enrollment)  # where the scoping's queryset would read
+    if connections[db].vendor == "postgresql" and _several_statements_per_execute(db):
+        figures = _dashboard_in_one_round_trip(supervisor=supervisor, agency=agency, db=db)
+    else:
+        enrollments = _current_enrollments_supervised(supervisor=supervisor, agency=agency)
+        summaries, weeks = dashboard_figures(enrollments, agency=agency)
+        figures = Dashboard(
+            summaries=summaries,
+            weeks=weeks,
+            behind=behind_schedule(enrollments, agency=agency),
+            as_of=timezone.now(),
+            standings=compliance_standing(supervisor=supervisor, agency=agency),
+        )
     cache.set(key, figures, settings.LMS_DASHBOARD_CACHE_SECONDS)
     return figures
+
+
+def _several_statements_per_execute(db: str) -> bool:
+    """psycopg's client-side binding cursor (Django's default) sends a query as text, so one
+    ``execute`` may hold several statements, each result read in turn (``nextset``); with
+    server-side binding it may hold one."""
+    return not connections[db].settings_dict.get("OPTIONS", {}).get("server_side_binding")
+
+
+class _DashboardSQL(NamedTuple):
+    """The dashboard's three reads as one text: the figures (``_FIGURES_SQL``), the behind-
+    schedule list (``_BEHIND_SQL``) and the agency's training rules (``rules_of_agency``)."""
+
+    sql: str
+    scoped_params: tuple
+    rules_params: tuple
+    rule_fields: list[str]
+
+
+# Compiling the scoping with the ORM costs more (≈1.5 ms) than the behind-schedule list takes
+# to run. Its text depends on the ids alone, so it is compiled once per process for each
+# supervisor and agency (the figures are read afresh every time); a bounded number are kept.
+_compiled_dashboards: dict[tuple[str, int, int], _DashboardSQL] = {}
+_COMPILED_KEPT = 512
+
+
+def _dashboard_sql(*, supervisor: User, agency: Agency, db: str) -> _DashboardSQL:
+    key = (db, supervisor.pk, agency.pk)
+    found = _compiled_dashboards.get(key)
+    if found is not None:
+        return found
+    scoped, params = scoped_sql(
+        _current_enrollments_supervised(supervisor=supervisor, agency=agency).using(db)
+    )
+    rules_sql, rules_params = rules_of_agency(agency).using(db).query.sql_with_params()
+    names = {"series": Series._meta.db_table, "users": User._meta.db_table}
+    found = _DashboardSQL(
+        sql=";\n".join(
+            (
+                _FIGURES_SQL.format(scoped=scoped, **names),
+                _BEHIND_SQL.format(scoped=scoped, **names),
+                rules_sql,
+            )
+        ),
+        scoped_params=params,
+        rules_params=tuple(rules_params),
+        # A model's query selects its concrete fields, in their order.
+        rule_fields=[f.attname for f in TrainingRule._meta.concrete_fields],
+    )
+    if len(_compiled_dashboards) >= _COMPILED_KEPT:
+        _compiled_dashboards.clear()
+    _compiled_dashboards[key] = found
+    return found
+
+
+def _dashboard_in_one_round_trip(
+    *, supervisor: User, agency: Agency, db: str, weeks: int = 26, limit: int = 10
+) -> Dashboard:
+    """``dashboard``'s figures on PostgreSQL: its three reads sent in one ``execute``, the
+    same statements ``dashboard_figures``, ``behind_schedule`` and ``rules_of_agency`` run."""
+    today = agency.today()
+    compiled = _dashboard_sql(supervisor=supervisor, agency=agency, db=db)
+    with connections[db].cursor() as cursor:
+        # Placeholders in the order they appear: the figures' zone and today three times, the
+        # rows'; the behind list's rows', today and the limit; the rules'.
+        cursor.execute(
+            compiled.sql,
+            (
+                agency.timezone,
+                *[today] * 3,
+                *compiled.scoped_params,
+                *compiled.scoped_params,
+                today,
+                limit,
+                *compiled.rules_params,
+            ),
+        )
+        columns = [column.name for column in cursor.description]
+        figure_rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        cursor.nextset()
+        behind_rows = cursor.fetchall()
+        cursor.nextset()
+        rules = [TrainingRule.from_db(db, compiled.rule_fields, row) for row in cursor.fetchall()]
+    summaries, per_week = _summed_figures(figure_rows, today=today, weeks=weeks, db=db)
+    return Dashboard(
+        summaries=summaries,
+        weeks=per_week,
+        behind=_behind_from_rows(behind_rows),
+        as_of=timezone.now(),
+        standings=compliance_standing(supervisor=supervisor, agency=agency, rules=rules),
+    )
 
 
 def learner_for_supervisor(*, supervisor: User, learner_id: int) -> tuple[User, list[Agency]]:

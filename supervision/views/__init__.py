@@ -1,6 +1,6 @@
 import csv
 from collections.abc import Callable, Iterator
-from functools import wraps
+from functools import partial, wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import mfa_setup_redirect
@@ -108,7 +109,9 @@ def dashboard(request: SupervisorHttpRequest) -> HttpResponse:
             "agency": agency,
             "agencies": request.agencies,
             "summaries": figures.summaries,
-            "chart": _chart(figures.weeks),
+            # Drawn only when its kept fragment (keyed by the weeks' figures) is missing.
+            "chart": SimpleLazyObject(partial(_chart, figures.weeks)),
+            "weeks": figures.weeks,
             "behind": figures.behind,
             "overdue_total": figures.overdue_total,
             "as_of": figures.as_of,

@@ -213,3 +213,74 @@ def test_hand_written_aggregate_agrees_with_the_orm(agency, supervisor, series):
     hand_written, orm = rows("postgresql"), rows("orm")
     assert hand_written == orm
     assert len(hand_written) >= 4  # both series, several weeks: a real comparison
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the one round trip is PostgreSQL's; SQLite reads the three apart (set DATABASE_URL)",
+)
+def test_dashboard_in_one_round_trip_agrees_with_its_reads_apart(
+    agency, supervisor, series, django_assert_num_queries
+):
+    """The dashboard's one ``execute`` (figures, behind-schedule list, training rules) gives
+    what ``dashboard_figures``, ``behind_schedule`` and ``compliance_standing`` give apart."""
+    from decimal import Decimal
+
+    from certificates.hours import compliance_standing
+    from certificates.rules import training_rule_set
+
+    bulk_learners(agency, series, 60)
+    training_rule_set(
+        by=supervisor,
+        agency=agency,
+        credit_type="POST CPT",
+        hours_required=Decimal("4"),
+        cycle_months=24,
+        cycle_ends_on=date(2026, 12, 31),
+    )
+    base = selectors._current_enrollments_supervised(supervisor=supervisor, agency=agency)
+    apart = selectors.Dashboard(
+        *selectors.dashboard_figures(base, agency=agency),
+        behind=selectors.behind_schedule(base, agency=agency),
+        as_of=timezone.now(),
+        standings=compliance_standing(supervisor=supervisor, agency=agency),
+    )
+    # One round trip, then the rule's own reads (the supervision check, the learners, one
+    # aggregate a rule).
+    with django_assert_num_queries(4):
+        together = selectors._dashboard_in_one_round_trip(
+            supervisor=supervisor, agency=agency, db="default"
+        )
+    assert len(together.behind) == 10 and together.standings
+    for name in ("weeks", "behind", "standings"):
+        assert getattr(together, name) == getattr(apart, name), name
+    assert [(s.series.pk, s.series.title, s.total, s.counts) for s in together.summaries] == [
+        (s.series.pk, s.series.title, s.total, s.counts) for s in apart.summaries
+    ]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the compiled statement is kept on PostgreSQL only (set DATABASE_URL)",
+)
+def test_a_kept_dashboard_statement_still_checks_supervision_each_time(
+    agency, other_agency, supervisor, other_supervisor, series
+):
+    """The statement compiled for a supervisor and agency is kept, but whether they supervise
+    it is asked of the database on every read: a supervisor who lost the role (or one of
+    another agency, asking) gets empty figures, no list and no standings."""
+    from django.core.cache import cache
+
+    from accounts.models import Membership
+
+    bulk_learners(agency, series, 8)
+    first = selectors.dashboard(supervisor=supervisor, agency=agency)
+    assert sum(s.total for s in first.summaries) == 8 and first.behind
+    assert (connection.alias, supervisor.pk, agency.pk) in selectors._compiled_dashboards
+    Membership.objects.filter(user=supervisor, agency=agency).delete()
+    cache.clear()
+    after = selectors.dashboard(supervisor=supervisor, agency=agency)
+    assert not after.summaries and not after.behind and not after.standings
+    cache.clear()
+    theirs = selectors.dashboard(supervisor=other_supervisor, agency=agency)
+    assert not theirs.summaries and not theirs.behind
