@@ -79,9 +79,26 @@ def supervisor_required(view: Callable) -> Callable:
     return wrapper
 
 
-def _filter_form(request: SupervisorHttpRequest) -> LearnerFilterForm:
-    series = Series.objects.filter(pk__in=_scoped(request).values("series_id")).order_by("title")
-    return LearnerFilterForm(request.GET or None, series_choices=[(s.pk, s.title) for s in series])
+def _filter_form(
+    request: SupervisorHttpRequest, *, counts: selectors.TableCounts | None = None
+) -> LearnerFilterForm:
+    """The table's filters; their series are those the agency's learners are enrolled in
+    (``counts``: already counted, so only their titles are read)."""
+    if counts is not None:
+        series = Series.objects.filter(pk__in=counts.series_ids)
+    else:
+        series = Series.objects.filter(pk__in=_scoped(request).values("series_id"))
+    choices = list(series.order_by("title").values_list("pk", "title"))
+    return LearnerFilterForm(request.GET or None, series_choices=choices)
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told its count (``None``: it counts, as Django's does)."""
+
+    def __init__(self, object_list, per_page: int, *, count: int | None) -> None:
+        super().__init__(object_list, per_page)
+        if count is not None:
+            self.__dict__["count"] = count  # Paginator.count is a cached property
 
 
 def _query(agency: Agency, filters: Filters, **changes) -> str:
@@ -169,7 +186,8 @@ def _chart(weeks: list) -> dict:
 @reads_reports
 def learners(request: SupervisorHttpRequest) -> HttpResponse:
     agency = request.agency
-    form = _filter_form(request)
+    counts = selectors.table_counts(_scoped(request))
+    form = _filter_form(request, counts=counts)
     filters = form.filters()
     if request.GET.get("show") == "unenrolled":
         # Learners enrolled in nothing have no row in the table: they are listed on their own.
@@ -187,7 +205,9 @@ def learners(request: SupervisorHttpRequest) -> HttpResponse:
     rows = selectors.filter_enrollments(_scoped(request), filters, agency=agency).select_related(
         "user", "series"
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _CountedPaginator(rows, PAGE_SIZE, count=counts.matching(filters)).get_page(
+        request.GET.get("page")
+    )
     columns = [
         ("name", "Name"),
         ("email", "Email"),

@@ -6,12 +6,15 @@ from allauth.mfa.models import Authenticator
 from django.core import mail
 from django.core.cache import cache
 from django.db import connection
+from django.http import QueryDict
 from django.utils import timezone
 
 from accounts.models import Membership, User
 from courses import services as course_services
-from courses.models import Enrollment
+from courses.models import Enrollment, Series
 from reminders.models import Reminder
+from supervision import selectors
+from supervision.forms import LearnerFilterForm
 from supervision.models import ExportLog
 from supervision.views import CSV_COLUMNS
 from tests import factories
@@ -429,3 +432,59 @@ def test_drill_down_shows_quiz_scores_and_hides_removed_content_without_records(
     assert "Quiz: 0%, 100% (passed)" in page
     assert f"{reading.title} <span" in page and "since removed from the series" in page
     assert untouched.title not in page
+
+
+def test_learners_table_series_and_count_are_those_of_the_rows(
+    client, settings, agency, other_agency, supervisor, other_supervisor, series
+):
+    """The filter's series and the table's count come from one grouped read: the same series
+    as the rows' (a learner's own enrollment without an assignment included, another agency's
+    and a finished earlier cycle's left out), the same count as the rows for every filter, and
+    nothing of this agency for another agency's supervisor."""
+    settings.LMS_REQUIRE_MFA = False
+    bulk_learners(agency, series, 12)
+    own = factories.ComponentFactory(module__series__title="Chosen alone").module.series
+    learner = factories.learner_of(agency)
+    course_services.enrollment_create(user=learner, series=own)  # self-enrolled
+    assert not Enrollment.objects.get(user=learner, series=own).assignment_id
+    theirs = factories.ComponentFactory(module__series__title="Theirs only").module.series
+    course_services.enrollment_create(user=factories.learner_of(other_agency), series=theirs)
+    earlier = factories.ComponentFactory(module__series__title="Earlier cycle").module.series
+    Enrollment.objects.create(
+        user=learner,
+        series=earlier,
+        is_current=False,
+        completed_at=timezone.now(),
+        percent_complete=100,
+    )
+    client.force_login(supervisor)
+    response = client.get("/agency/learners/")
+    choices = [(pk, title) for pk, title in response.context["form"].fields["series"].choices]
+    scoped = selectors.enrollments_for_supervisor(supervisor=supervisor, agency=agency)
+    expected = [
+        (s.pk, s.title)
+        for s in Series.objects.filter(pk__in=scoped.values("series_id")).order_by("title")
+    ]
+    assert choices[1:] == expected == [(own.pk, "Chosen alone"), (series.pk, series.title)]
+    for query in (
+        "",
+        f"series={own.pk}",
+        f"series={series.pk}",
+        "status=overdue",
+        f"series={series.pk}&status=completed",
+        "overdue=1",
+        "q=bulk+0003",
+        "series=987654",
+    ):
+        page = client.get(f"/agency/learners/?{query}").context["page"]
+        filters = LearnerFilterForm(QueryDict(query), series_choices=expected).filters()
+        rows = selectors.filter_enrollments(scoped, filters, agency=agency)
+        assert page.paginator.count == rows.count(), query
+    assert client.get("/agency/learners/").context["page"].paginator.count == 13
+    client.force_login(other_supervisor)
+    response = client.get(f"/agency/learners/?agency={agency.slug}")
+    assert response.context["agency"] == other_agency
+    assert [pk for pk, _ in response.context["form"].fields["series"].choices[1:]] == [theirs.pk]
+    assert response.context["page"].paginator.count == 1
+    client.force_login(learner)
+    assert client.get("/agency/learners/").status_code == 403
