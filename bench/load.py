@@ -9,23 +9,28 @@ On the database DATABASE_URL names (PostgreSQL) and a Redis database of the run'
 purged from it before and after):
 
 1. migrates, collects the static files, loads ``seed_scale --learners N`` and ``seed_demo``
-   (both idempotent: a second run loads nothing) with DEMO_PASSWORD, and prepares the accounts
-   the users sign in with (``bench/out/load-accounts.json``, mode 0600): scale learners with a
-   component in progress, and one supervisor of the scale agency per ten users, each with an
-   authenticator app (``LMS_REQUIRE_MFA`` is on, as in production);
+   (both idempotent: a second run loads nothing) with DEMO_PASSWORD, imports the load's own quiz
+   series (``import_series bench/load_quiz_series.json``: one module, one quiz of four
+   single-choice questions, pass mark 75%, published; unchanged on a second run), and prepares
+   the accounts the users sign in with (``bench/out/load-accounts.json``, mode 0600): scale
+   learners with a component in progress, and one supervisor of the scale agency per ten users,
+   each with an authenticator app (``LMS_REQUIRE_MFA`` is on, as in production);
 2. starts gunicorn (``lms.wsgi``, ``lms.settings.production``, DEBUG off, Redis cache and broker,
    persistent database connections, 2 x cores + 1 sync workers) on a free loopback port and waits
    for ``/healthz``;
 3. runs ``bench/locustfile.py`` headless: ``--users`` users spawned at ``--spawn-rate`` a
    second; once all have signed in the statistics are reset and ``--minutes`` are measured;
-4. stops gunicorn, and prints per request: count, failures, requests/s, p50/p95/p99 (ms), the
-   aggregate, and whether the targets are met: no error, aggregate p95 under 250 ms. Exits 1
-   when they are not.
+4. stops gunicorn, and prints the pace the scenario offers (tasks and requests a second at
+   zero response time, from the locustfile's pace constants), per request: count, failures,
+   requests/s, p50/p95/p99 (ms), the aggregate, and whether the targets are met: no error,
+   aggregate p95 under 250 ms. Exits 1 when they are not.
 
-The learners enrol in the demo series to play its video (the scale series holds readings
-only); those enrolments are removed again at the end (and at the start, after an interrupted
-run), so ``seed_scale`` still finds its data as it left it. Only loopback addresses are served
-and loaded. Logs and figures land in ``bench/out/load*``.
+The learners enrol in the demo series to play its video and in the quiz series to take its quiz
+(the scale series holds readings only); those enrolments, with their progress, quiz attempts,
+module completions and certificates, are removed again at the end (and at the start, after an
+interrupted run), so ``seed_scale`` still finds its data as it left it and every run's learners
+meet the quiz unanswered. Only loopback addresses are served and loaded. Logs and figures land
+in ``bench/out/load*``.
 """
 
 from __future__ import annotations
@@ -56,6 +61,8 @@ BIN = Path(sys.executable).parent
 P95_TARGET_MS = 250.0
 LOAD_SUPERVISOR = "load-supervisor-{:02d}@example.com"  # supervisors of the scale agency
 DEFAULT_PASSWORD = "scale-load-password"  # noqa: S105 (loopback test accounts)
+QUIZ_SERIES_FILE = ROOT / "bench" / "load_quiz_series.json"  # the load's own series: one quiz
+QUIZ_SERIES_SLUG = "load-test-quiz"  # its slug in that file
 
 
 def loopback(host: str) -> str:
@@ -153,16 +160,19 @@ def django_setup(env: dict[str, str]) -> None:
     django.setup()
 
 
-def forget_load_enrolments() -> int:
-    """Remove what the load's learners did outside the scale series (the video's series): an
-    enrolment there makes ``seed_scale`` find its data changed and load it all again."""
+def forget_load_enrolments() -> tuple[int, int]:
+    """Remove what the load's learners did outside the scale series (the video's series, the
+    quiz series): an enrolment there makes ``seed_scale`` find its data changed and load it all
+    again. Their quiz attempts (with the answers), progress, module completions and certificates
+    go with the enrolments; the advisory acknowledgements, kept per learner and module, are
+    removed apart. Returns (enrolments, quiz attempts) removed."""
     from accounts.models import Agency
     from bench import scale
-    from courses.models import AdvisoryAcknowledgement, Enrollment
+    from courses.models import AdvisoryAcknowledgement, Enrollment, Progress, QuizAttempt
 
     agency = Agency.objects.filter(slug=scale.AGENCY_SLUG).first()
     if agency is None:
-        return 0
+        return 0, 0
     learners = scale.scale_learners(agency).values("pk")
     elsewhere = Enrollment.objects.filter(user__in=learners).exclude(
         series__slug__startswith=scale.SERIES_PREFIX
@@ -171,8 +181,10 @@ def forget_load_enrolments() -> int:
     AdvisoryAcknowledgement.objects.filter(
         user__in=learners, module__series__in=elsewhere.values("series")
     ).delete()
-    elsewhere.delete()
-    return count
+    _, deleted = QuizAttempt.objects.filter(enrollment__in=elsewhere.values("pk")).delete()
+    Progress.objects.filter(enrollment__in=elsewhere.values("pk")).delete()
+    elsewhere.delete()  # with their module completions and certificates
+    return count, deleted.get(QuizAttempt._meta.label, 0)
 
 
 def video_to_watch() -> dict[str, Any]:
@@ -192,6 +204,32 @@ def video_to_watch() -> dict[str, Any]:
         "url": video.get_absolute_url(),
         "series_url": video.module.series.get_absolute_url(),
         "duration": video.duration_seconds,
+    }
+
+
+def quiz_to_take() -> dict[str, Any]:
+    """The load quiz series' quiz: its page, its series, its pass mark, and the right choice of
+    each question (the learners answer some questions right and some wrong on purpose)."""
+    from courses.models import Choice, Component, Series
+
+    quiz = (
+        Component.objects.live()
+        .filter(
+            kind=Component.Kind.QUIZ,
+            module__series__slug=QUIZ_SERIES_SLUG,
+            module__series__status=Series.Status.PUBLISHED,
+        )
+        .select_related("module__series")
+        .first()
+    )
+    if quiz is None:
+        raise SystemExit(f"No published quiz in {QUIZ_SERIES_SLUG}: see {QUIZ_SERIES_FILE}.")
+    right = Choice.objects.filter(question__component=quiz, is_correct=True)
+    return {
+        "url": quiz.get_absolute_url(),
+        "series_url": quiz.module.series.get_absolute_url(),
+        "pass_mark": quiz.pass_mark,
+        "right": {str(question): pk for pk, question in right.values_list("pk", "question")},
     }
 
 
@@ -265,7 +303,10 @@ def prepare_accounts(args: argparse.Namespace, supervisors: int) -> Path:
     series = Series.objects.get(slug=scale.series_slug(args.components))
     quizzes = Component.objects.live().filter(module__series=series, kind=Component.Kind.QUIZ)
     if quizzes.exists():  # series_ensure makes readings only; say so if that ever changes
-        print("The scale series now has a quiz: bench/locustfile.py takes none.", file=sys.stderr)
+        print(
+            "The scale series now has a quiz: bench/locustfile.py takes only the load series' one.",
+            file=sys.stderr,
+        )
     accounts = {
         "password": args.password,
         "learners": learners_in_progress(args.learners, args.components, args.users),
@@ -275,6 +316,7 @@ def prepare_accounts(args: argparse.Namespace, supervisors: int) -> Path:
         "series_url": series.get_absolute_url(),
         "series_title": series.title,
         "video": video_to_watch(),
+        "quiz": quiz_to_take(),
     }
     connections.close_all()
     path = OUT / "load-accounts.json"
@@ -483,6 +525,17 @@ def report(
         f"{summary['measured_seconds']:.0f} s measured after all {summary['users_ready']} "
         f"signed in (response times in ms, as the client saw them)"
     )
+    pace = summary.get("pace")
+    if pace:
+        print(
+            f"Offered (the pace at zero response time): {pace['learners']} learners x "
+            f"{pace['learner_actions_per_s']:.3f} tasks/s + {pace['supervisors']} supervisors x "
+            f"{pace['supervisor_actions_per_s']:.3f} tasks/s = {pace['actions_per_s']:.1f} "
+            f"tasks/s, {pace['requests_per_s']:.1f} requests/s (a learner's round "
+            f"{pace['learner_round_seconds']:.0f} s, {pace['learner_round_requests']:.0f} "
+            f"requests, {pace['heartbeat_share']:.0%} heartbeats)"
+        )
+        print(f"Pace: {pace['model']}")
     print(header)
     print("-" * len(header))
 
@@ -513,7 +566,10 @@ def report(
             )
 
     if summary.get("setup_entries"):
-        print("\nBefore the measurement (spawning: signing in, enrolling, opening the video):")
+        print(
+            "\nBefore the measurement (spawning: signing in, enrolling, opening the quiz and the "
+            "video):"
+        )
         for entry in summary["setup_entries"][:-1]:
             if entry["requests"]:
                 row(entry, f"{entry['method']} {entry['name']}"[:36])
@@ -585,12 +641,18 @@ def main() -> int:
         django_setup(env)
         from django.db import connections
 
-        if forgotten := forget_load_enrolments():
-            print(f"Removed {forgotten} enrolments of an earlier load run.", file=sys.stderr)
+        forgotten, attempts = forget_load_enrolments()
+        if forgotten:
+            print(
+                f"Removed {forgotten} enrolments ({attempts} quiz attempts) of an earlier "
+                "load run.",
+                file=sys.stderr,
+            )
         connections.close_all()
         manage(env, log, "seed_scale", "--learners", str(args.learners),
                "--components", str(args.components))  # fmt: skip
         manage(env, log, "seed_demo")
+        manage(env, log, "import_series", str(QUIZ_SERIES_FILE))
         accounts = prepare_accounts(args, supervisors)
         celery_purge(env, log)
 
