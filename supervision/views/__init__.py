@@ -205,9 +205,18 @@ def learners(request: SupervisorHttpRequest) -> HttpResponse:
     rows = selectors.filter_enrollments(_scoped(request), filters, agency=agency).select_related(
         "user", "series"
     )
-    page = _CountedPaginator(rows, PAGE_SIZE, count=counts.matching(filters)).get_page(
-        request.GET.get("page")
-    )
+    by_status = counts.by_status(filters) if filters.sort == "status" else None
+    if by_status is not None:
+        pages = selectors.StatusPages(
+            rows, by_status, today=agency.today(), descending=filters.descending
+        )
+        # StatusPages has what a Paginator uses of a query set: count() and slices.
+        paginator: Paginator = Paginator(pages, PAGE_SIZE)  # type: ignore[arg-type]
+        page = paginator.get_page(request.GET.get("page"))
+    else:
+        page = _CountedPaginator(rows, PAGE_SIZE, count=counts.matching(filters)).get_page(
+            request.GET.get("page")
+        )
     columns = [
         ("name", "Name"),
         ("email", "Email"),

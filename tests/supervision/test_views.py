@@ -488,3 +488,45 @@ def test_learners_table_series_and_count_are_those_of_the_rows(
     assert response.context["page"].paginator.count == 1
     client.force_login(learner)
     assert client.get("/agency/learners/").status_code == 403
+
+
+def test_learners_table_pages_read_a_status_at_a_time_are_those_of_the_one_sorted_read(
+    client, settings, agency, supervisor, series
+):
+    """The default order (status, due date, name) read status by status gives every page the
+    same rows in the same order as sorting all of them at once: pages that span two statuses,
+    the last page, the reversed order, and a series, status or overdue filter."""
+    from supervision.views import PAGE_SIZE
+
+    settings.LMS_REQUIRE_MFA = False
+    bulk_learners(agency, series, 2 * PAGE_SIZE + 30)  # every status about 32 rows
+    other = factories.ComponentFactory(module__series__title="Another series").module.series
+    for _ in range(7):
+        course_services.enrollment_create(user=factories.learner_of(agency), series=other)
+    client.force_login(supervisor)
+    scoped = selectors.enrollments_for_supervisor(supervisor=supervisor, agency=agency)
+    choices = [(series.pk, series.title), (other.pk, other.title)]
+    for query in (
+        "",
+        "sort=-status",
+        f"series={series.pk}",
+        f"series={other.pk}",
+        "status=in_progress",
+        "overdue=1&sort=-status",
+        f"series={series.pk}&sort=-status",
+    ):
+        filters = LearnerFilterForm(QueryDict(query), series_choices=choices).filters()
+        assert filters.descending == ("-status" in query), query
+        expected = list(
+            selectors.filter_enrollments(scoped, filters, agency=agency).values_list(
+                "pk", flat=True
+            )
+        )
+        shown = []
+        for number in range(1, len(expected) // PAGE_SIZE + 2):
+            page = client.get(f"/agency/learners/?{query}&page={number}").context["page"]
+            assert isinstance(page.paginator.object_list, selectors.StatusPages), query
+            assert page.paginator.count == len(expected), query
+            shown.extend(row.pk for row in page.object_list)
+        assert shown == expected, query
+        assert len(expected) > 0, query
