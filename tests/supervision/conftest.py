@@ -1,9 +1,12 @@
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from accounts.models import Membership, User
+from certificates.models import TrainingRule
+from certificates.rules import training_rule_set
 from courses.models import Enrollment
 from tests import factories
 
@@ -63,3 +66,16 @@ def supervisor_client(client, supervisor, settings):
     settings.LMS_REQUIRE_MFA = False
     client.force_login(supervisor)
     return client
+
+
+@pytest.fixture
+def rule(agency, supervisor) -> TrainingRule:
+    """The agency's continuing-training rule: 4 hours of POST CPT every 24 months."""
+    return training_rule_set(
+        by=supervisor,
+        agency=agency,
+        credit_type="POST CPT",
+        hours_required=Decimal("4"),
+        cycle_months=24,
+        cycle_ends_on=date(2026, 12, 31),
+    )

@@ -63,18 +63,6 @@ def _rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(body)))
 
 
-@pytest.fixture
-def rule(agency, supervisor) -> TrainingRule:
-    return training_rule_set(
-        by=supervisor,
-        agency=agency,
-        credit_type="POST CPT",
-        hours_required=Decimal("4"),
-        cycle_months=24,
-        cycle_ends_on=date(2026, 12, 31),
-    )
-
-
 # --- the rule -----------------------------------------------------------------------------------
 
 

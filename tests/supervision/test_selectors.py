@@ -220,24 +220,14 @@ def test_hand_written_aggregate_agrees_with_the_orm(agency, supervisor, series):
     reason="the one round trip is PostgreSQL's; SQLite reads the three apart (set DATABASE_URL)",
 )
 def test_dashboard_in_one_round_trip_agrees_with_its_reads_apart(
-    agency, supervisor, series, django_assert_num_queries
+    agency, supervisor, series, rule, django_assert_num_queries
 ):
     """The dashboard's one ``execute`` (figures, behind-schedule list, training rules) gives
     what ``dashboard_figures``, ``behind_schedule`` and ``compliance_standing`` give apart."""
-    from decimal import Decimal
 
     from certificates.hours import compliance_standing
-    from certificates.rules import training_rule_set
 
     bulk_learners(agency, series, 60)
-    training_rule_set(
-        by=supervisor,
-        agency=agency,
-        credit_type="POST CPT",
-        hours_required=Decimal("4"),
-        cycle_months=24,
-        cycle_ends_on=date(2026, 12, 31),
-    )
     base = selectors._current_enrollments_supervised(supervisor=supervisor, agency=agency)
     apart = selectors.Dashboard(
         *selectors.dashboard_figures(base, agency=agency),
