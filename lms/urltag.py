@@ -24,6 +24,26 @@ register = Library()
 _PLAIN = (str, int)
 
 
+def reverse_remembered(
+    view_name: str,
+    *,
+    args: tuple = (),
+    kwargs: dict | None = None,
+    current_app: str | None = None,
+) -> str:
+    """``reverse()``, its answer remembered for the URL configuration and script prefix in
+    force. For links many pages or messages share; the arguments must be plain values."""
+    return _reversed(
+        get_urlconf(),
+        settings.ROOT_URLCONF,
+        get_script_prefix(),
+        view_name,
+        tuple(args),
+        tuple(sorted((kwargs or {}).items())),
+        current_app,
+    )
+
+
 @functools.lru_cache(maxsize=2048)
 def _reversed(
     urlconf: str | None,
@@ -40,9 +60,9 @@ def _reversed(
 class CachedURLNode(URLNode):
     def render(self, context) -> str:
         args = tuple(arg.resolve(context) for arg in self.args)
-        kwargs = tuple(sorted((k, v.resolve(context)) for k, v in self.kwargs.items()))
+        kwargs = {k: v.resolve(context) for k, v in self.kwargs.items()}
         view_name = self.view_name.resolve(context)
-        values = (view_name, *args, *(value for _, value in kwargs))
+        values = (view_name, *args, *kwargs.values())
         if not all(isinstance(value, _PLAIN) for value in values):
             return super().render(context)
         try:
@@ -53,15 +73,7 @@ class CachedURLNode(URLNode):
             except AttributeError:
                 current_app = None
         try:
-            url = _reversed(
-                get_urlconf(),
-                settings.ROOT_URLCONF,
-                get_script_prefix(),
-                view_name,
-                args,
-                kwargs,
-                current_app,
-            )
+            url = reverse_remembered(view_name, args=args, kwargs=kwargs, current_app=current_app)
         except Exception:
             return super().render(context)  # Django's own answer: NoReverseMatch, or "" "as var"
         if self.asvar:
@@ -72,6 +84,6 @@ class CachedURLNode(URLNode):
 
 @register.tag
 def url(parser, token) -> Node:
-    """Django's ``{% url %}``, parsed by Django, reversed through ``_reversed``."""
+    """Django's ``{% url %}``, parsed by Django, reversed through ``reverse_remembered``."""
     node = django_url(parser, token)
     return CachedURLNode(node.view_name, node.args, node.kwargs, node.asvar)
