@@ -8,8 +8,8 @@ A task's rows are read in one query before any is claimed (``read_batch``: the r
 enrollment and series a message is built from). Each row is then claimed on its own, just before
 its email is built and sent, by one statement that also reads what decides whether it may still
 go (the account active, the recipient still in the agency's role): what changes after the batch
-was read is seen there. The claim and the record of the outcome are literal SQL, one statement
-each: a row costs two statements, nothing compiled per row.
+was read is seen there. On PostgreSQL the same statement records the row sent before it (on
+SQLite, the same transaction): one literal statement and one commit per row, nothing compiled.
 
 The sends of one task share one SMTP connection (``Mailer``): opened at the first send, closed at
 the end of the batch, dropped after any failed send so that the next row opens a fresh one. SMTP
@@ -338,19 +338,12 @@ def send_batch(reminder_ids: list[int]) -> dict[str, int]:
     return outcome
 
 
-def send_one(
-    pk: int,
-    *,
-    now: datetime | None = None,
-    mailer: Mailer | None = None,
-    read: Reminder | None = None,
-) -> str:
-    """Claim, send and record one reminder. Returns what happened to it. With ``mailer`` the
-    email goes on the batch's connection, otherwise on one opened for it alone. ``read`` is the
-    row as ``read_batch`` found it, before the claim; without it the row is read after."""
+def send_one(pk: int, *, now: datetime | None = None) -> str:
+    """Claim, send and record one reminder, on an SMTP connection of its own. Returns what
+    happened to it."""
     unrecorded = _Unrecorded()
     try:
-        return _send(pk, now=now, mailer=mailer, read=read, unrecorded=unrecorded)
+        return _send(pk, now=now, mailer=None, read=None, unrecorded=unrecorded)
     finally:
         _record_sent(unrecorded)
 
@@ -363,17 +356,16 @@ def _send(
     read: Reminder | None,
     unrecorded: _Unrecorded,
 ) -> str:
-    """send_one's work, leaving the record of a row sent in ``unrecorded``."""
+    """Claim, send and record one reminder, leaving the record of a row sent in ``unrecorded``.
+    With ``mailer`` the email goes on the batch's connection, otherwise on one opened for it
+    alone. ``read`` is the row as ``read_batch`` found it; without it the row is read after the
+    claim."""
     now = now or timezone.now()
     claim = _claim(pk, now, unrecorded)
     if claim is None:
         return "skipped"
     reminder = read if read is not None else _waiting_out_restarts(lambda: _read(pk))
-    reminder.status, reminder.claimed_at, reminder.attempts = (
-        Reminder.Status.SENDING,
-        now,
-        claim.attempts,
-    )
+    reminder.attempts = claim.attempts  # a batch read the row before this attempt was counted
     if (why := _not_wanted(is_active=claim.is_active, member=claim.member)) is not None:
         _waiting_out_restarts(
             lambda: Reminder.objects.filter(pk=pk).update(
