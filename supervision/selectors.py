@@ -248,8 +248,12 @@ class TableCounts(NamedTuple):
     series, the paginator's count and the status-sorted pages' boundaries from one grouped
     read (several scans of every enrollment of the agency otherwise)."""
 
-    by_series: dict[int, int]
-    by_series_status: dict[tuple[int, str], int] = {}
+    by_series_status: dict[tuple[int, str], int]
+
+    @property
+    def series_ids(self) -> set[int]:
+        """The series the agency's learners are enrolled in (current cycles)."""
+        return {series_id for series_id, _ in self.by_series_status}
 
     def by_status(self, filters: Filters) -> dict[str, int] | None:
         """How many rows of each status ``filter_enrollments`` keeps for ``filters``, or
@@ -267,19 +271,11 @@ class TableCounts(NamedTuple):
                 found[status] += n
         return found
 
-    @property
-    def series_ids(self) -> set[int]:
-        """The series the agency's learners are enrolled in (current cycles)."""
-        return set(self.by_series)
-
     def matching(self, filters: Filters) -> int | None:
         """The number of rows ``filter_enrollments`` keeps for ``filters``; ``None`` (count
-        them) when a status, "overdue only" or a search narrows them."""
-        if filters.status in EnrollmentStatus.values or filters.overdue or filters.q.split():
-            return None
-        if filters.series:
-            return self.by_series.get(filters.series, 0)
-        return sum(self.by_series.values())
+        them) when a search narrows them."""
+        counts = self.by_status(filters)
+        return None if counts is None else sum(counts.values())
 
 
 def table_counts(enrollments: QuerySet[Enrollment]) -> TableCounts:
@@ -291,12 +287,7 @@ def table_counts(enrollments: QuerySet[Enrollment]) -> TableCounts:
         .values_list("series_id", "status")  # type: ignore[misc]
         .annotate(n=Count("pk"))
     )
-    by_series: dict[int, int] = {}
-    by_series_status: dict[tuple[int, str], int] = {}
-    for series_id, status, n in rows:
-        by_series[series_id] = by_series.get(series_id, 0) + n
-        by_series_status[(series_id, status)] = n
-    return TableCounts(by_series, by_series_status)
+    return TableCounts({(series_id, status): n for series_id, status, n in rows})
 
 
 class StatusPages:
