@@ -36,6 +36,11 @@ class AccountAdapter(DefaultAccountAdapter):
         ),
     }
 
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """allauth's emails (``templates/account/email/``, ``templates/mfa/email/``) sign off
+        with the site's address, ``LMS_BASE_URL``, not the host the request came in on."""
+        super().send_mail(template_prefix, email, {"base_url": settings.LMS_BASE_URL, **context})
+
     def is_safe_url(self, url: str | None) -> bool:
         """allauth parses a ``next`` address itself before Django checks it, and Python's parser
         raises on a malformed bracketed host (``http://[\\x00::1]/``): such an address is not

@@ -19,6 +19,11 @@ def supervision_of(*, user: User, agency: Agency) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user, agency=agency, role=Membership.Role.SUPERVISOR)
 
 
+def supervises_any(user: User) -> bool:
+    """The user supervises at least one agency."""
+    return Membership.objects.filter(user=user, role=Membership.Role.SUPERVISOR).exists()
+
+
 def learner_zones(user_ids: Iterable[int]) -> dict[int, zoneinfo.ZoneInfo]:
     """Each user's time zone as a learner: that of the first agency (by name) they learn in,
     else the site's. Completion dates and a learner's own "today" are counted in it. One query."""
@@ -54,7 +59,7 @@ def mfa_required_by_role(user: User) -> bool:
     of any agency (their pages hold learners' records). Learners may choose it."""
     if user.is_staff or user.is_superuser or user.is_author:
         return True
-    return Membership.objects.filter(user=user, role=Membership.Role.SUPERVISOR).exists()
+    return supervises_any(user)
 
 
 def mfa_enrollment_needs_email_code(user: User) -> bool:

@@ -1,6 +1,22 @@
+from __future__ import annotations
+
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class ReminderQuerySet(models.QuerySet["Reminder"]):
+    def to_learner_since(self, day_start: datetime) -> ReminderQuerySet:
+        """The emails to learners that use up their one email of the day that starts at
+        ``day_start``: any row about an enrollment (an automatic reminder or a supervisor's
+        nudge; not a supervisor's digest) that is still to go, or was sent since. A failed or
+        cancelled row reached nobody and counts for nothing."""
+        return self.filter(enrollment__isnull=False).filter(
+            models.Q(status__in=[Reminder.Status.QUEUED, Reminder.Status.SENDING])
+            | models.Q(status=Reminder.Status.SENT, sent_at__gte=day_start)
+        )
 
 
 class Reminder(models.Model):
@@ -65,6 +81,8 @@ class Reminder(models.Model):
     message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ReminderQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("reminder")

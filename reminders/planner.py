@@ -3,17 +3,23 @@
 Run as often as you like, from one beat or two: the unique outbox row, not the broker, decides
 that a reminder exists once. Queries grow with the number of agencies and of 1,000-row batches,
 never with a loop over learners.
+
+A learner gets one reminder email a day at most (a day of the agency's calendar): the queries
+leave out learners who already have one that day (``reminded_on``: a supervisor's nudge, or an
+earlier round's row, still to go or sent), and when one round finds two reminders for the same
+learner (two series, or overdue and quiet at once) it keeps the first and takes the others back
+(``_one_a_day``), to be planned again on a later day (an overdue week and a quiet spell are).
 """
 
 from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Agency, Membership
@@ -23,10 +29,31 @@ from lms.batching import batched
 from reminders.models import Reminder
 
 BATCH = 1000
+# Which of a learner's reminders found the same day is sent (one email a day): the first here.
+FIRST: dict[str, int] = {
+    kind: rank
+    for rank, kind in enumerate(
+        [
+            Reminder.Kind.DUE_TODAY,
+            Reminder.Kind.OVERDUE,
+            Reminder.Kind.DUE_SOON,
+            Reminder.Kind.INACTIVE,
+            Reminder.Kind.NUDGE,
+            Reminder.Kind.DIGEST,
+        ]
+    )
+}
 
 
 def agency_now(agency: Agency, now: datetime) -> datetime:
     return now.astimezone(zoneinfo.ZoneInfo(agency.timezone))
+
+
+def reminded_on(agency: Agency, day: date) -> QuerySet[Reminder]:
+    """The rows that use up a learner's one reminder email of ``day`` in the agency's calendar
+    (``Reminder.objects.to_learner_since`` its midnight), from any agency."""
+    midnight = datetime.combine(day, time.min, tzinfo=zoneinfo.ZoneInfo(agency.timezone))
+    return Reminder.objects.to_learner_since(midnight)
 
 
 def _open_assigned(agency: Agency) -> QuerySet[Enrollment]:
@@ -77,11 +104,15 @@ def _assignment_rows(agency: Agency, base: QuerySet[Enrollment], today: date) ->
 def _rows(agency: Agency, today: date, now: datetime) -> Iterator[Reminder]:
     kind = Reminder.Kind
     base = _open_assigned(agency)
+    # Learners already reminded today (nudged, or by an earlier round) wait for another day.
+    fresh = base.exclude(
+        Exists(reminded_on(agency, today).filter(recipient_id=OuterRef("user_id")))
+    )
     if agency.assignment_reminders:
-        yield from _assignment_rows(agency, base, today)
+        yield from _assignment_rows(agency, fresh, today)
     quiet_since = now - timedelta(days=settings.LMS_REMINDER_INACTIVE_DAYS)
     inactive = (
-        base.filter(started_at__isnull=False, last_activity_at__lte=quiet_since)
+        fresh.filter(started_at__isnull=False, last_activity_at__lte=quiet_since)
         .exclude(user__email_preference__inactive_nudges=False)
         .values_list("pk", "user_id", "cycle", "last_activity_at")
     )
@@ -116,13 +147,41 @@ def plan(*, now: datetime | None = None, ignore_window: bool = False) -> int:
         local = agency_now(agency, now)
         if not ignore_window and local.hour < settings.LMS_REMINDER_SEND_HOUR:
             continue
+        started = timezone.now()  # the wall clock the rows' created_at is written with
+        learners: set[int] = set()
+        twice = False
         for batch in batched(_rows(agency, local.date(), now), BATCH):
             # Same keys in the same order in every planner: two at once queue, never deadlock.
-            batch.sort(key=lambda r: (r.recipient_id, r.enrollment_id or 0, r.kind, r.step))
+            # A learner's most pressing reminder first: it is the one a day's email keeps.
+            batch.sort(key=lambda r: (r.recipient_id, FIRST[r.kind], r.enrollment_id or 0, r.step))
             with transaction.atomic():
                 Reminder.objects.bulk_create(batch, ignore_conflicts=True)
             offered += len(batch)
+            for row in batch:
+                if row.enrollment_id is not None:
+                    twice = twice or row.recipient_id in learners
+                    learners.add(row.recipient_id)
+        if twice:  # only then: a learner offered two rows this round
+            _one_a_day(agency, local.date(), started)
     return offered
+
+
+def _one_a_day(agency: Agency, day: date, started: datetime) -> int:
+    """Take back the rows this round wrote for a learner who has an earlier row that day (one
+    statement). Only rows no worker can have seen: queued, never published nor claimed.
+    Returns how many."""
+    earlier = reminded_on(agency, day).filter(
+        recipient_id=OuterRef("recipient_id"), pk__lt=OuterRef("pk")
+    )
+    surplus = Reminder.objects.filter(
+        agency=agency,
+        enrollment__isnull=False,
+        created_at__gte=started,
+        status=Reminder.Status.QUEUED,
+        published_at__isnull=True,
+        claimed_at__isnull=True,
+    ).exclude(kind=Reminder.Kind.NUDGE)
+    return surplus.filter(Exists(earlier)).delete()[0]
 
 
 def due_ids(*, now: datetime | None = None) -> list[int]:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -9,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
+from accounts.selectors import supervises_any
 from reminders.models import EmailPreference, Reminder
 from reminders.sending import read_unsubscribe_token
 
@@ -16,9 +19,18 @@ FIELD_FOR_KIND = {Reminder.Kind.INACTIVE: "inactive_nudges", Reminder.Kind.DIGES
 
 
 class PreferenceForm(forms.ModelForm):
+    """The optional emails a person may choose: the weekly digest of overdue learners only for
+    someone who supervises an agency (a learner's posted digest field is not a field here, so
+    it changes nothing)."""
+
     class Meta:
         model = EmailPreference
         fields = ["inactive_nudges", "weekly_digest"]
+
+    def __init__(self, *args: Any, supervisor: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not supervisor:
+            del self.fields["weekly_digest"]
 
 
 @require_http_methods(["GET", "POST"])
@@ -27,7 +39,10 @@ def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     # a refused submission, writes nothing).
     preference = EmailPreference.objects.filter(user=request.user).first()
     form = PreferenceForm(
-        request.POST or None, instance=preference or EmailPreference(user=request.user)
+        # Bound on every POST: unticking every box posts no field at all.
+        request.POST if request.method == "POST" else None,
+        instance=preference or EmailPreference(user=request.user),
+        supervisor=supervises_any(request.user),
     )
     if request.method == "POST" and form.is_valid():
         form.save()

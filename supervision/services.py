@@ -16,10 +16,17 @@ from audit.services import audit_record
 from courses.models import Enrollment
 from lms.batching import batched
 from reminders.models import Reminder
+from reminders.planner import reminded_on
 from reminders.tasks import enqueue
 from supervision.models import ExportLog
 
 NUDGE_BATCH = 1000  # learners per round of queries
+
+
+ALREADY_REMINDED = (
+    "This learner was already reminded today: nothing more was sent (one reminder email a day "
+    "at most)."
+)
 
 
 class NudgeRefused(Exception):
@@ -45,12 +52,17 @@ def _nudge(*, supervisor: User, agency: Agency, enrollment: Enrollment, step: in
 
 @transaction.atomic
 def nudge_send(*, supervisor: User, agency: Agency, enrollment: Enrollment) -> Reminder:
-    """Put a reminder to the enrollment's learner in the reminder outbox; at most one per
-    learner per day (agency time), enforced by a unique constraint. Sent after commit by the
-    reminder workers, with their retries and records."""
+    """Put a reminder to the enrollment's learner in the reminder outbox. A learner gets one
+    reminder email a day at most (agency time): refused when they already have one that day,
+    a nudge (also enforced by a unique constraint) or an automatic reminder still to go or
+    sent (``reminders.planner.reminded_on``). Sent after commit by the reminder workers, with
+    their retries and records."""
     if enrollment.completed_at is not None:
         raise NudgeRefused("This learner has already completed the series.")
-    step = nudge_step(agency.today())
+    today = agency.today()
+    if reminded_on(agency, today).filter(recipient_id=enrollment.user_id).exists():
+        raise NudgeRefused(ALREADY_REMINDED)
+    step = nudge_step(today)
     try:
         with transaction.atomic():
             reminder = _nudge(
@@ -58,7 +70,7 @@ def nudge_send(*, supervisor: User, agency: Agency, enrollment: Enrollment) -> R
             )
             reminder.save()
     except IntegrityError as exc:
-        raise NudgeRefused("This learner was already reminded today.") from exc
+        raise NudgeRefused(ALREADY_REMINDED) from exc
     enqueue([reminder.pk])
     return reminder
 
@@ -69,10 +81,12 @@ def nudge_many(
 ) -> tuple[int, int]:
     """Queue reminders for many learners: a fixed number of queries per 1,000 learners.
 
-    Learners already reminded today, and completed enrollments, are skipped.
-    Returns (queued, skipped).
+    Learners already reminded today (a nudge or an automatic reminder: one email a day at
+    most), and completed enrollments, are skipped. Returns (queued, skipped).
     """
-    step = nudge_step(agency.today())
+    day = agency.today()
+    step = nudge_step(day)
+    reminded = reminded_on(agency, day)
     queued = skipped = 0
     for chunk in batched(enrollments, NUDGE_BATCH):
         candidates: dict[int, Enrollment] = {}
@@ -81,7 +95,7 @@ def nudge_many(
                 candidates.setdefault(enrollment.user_id, enrollment)
         today = Reminder.objects.filter(kind=Reminder.Kind.NUDGE, step=step)
         already = set(
-            today.filter(recipient_id__in=candidates).values_list("recipient_id", flat=True)
+            reminded.filter(recipient_id__in=candidates).values_list("recipient_id", flat=True)
         )
         fresh = [user_id for user_id in candidates if user_id not in already]
         # A concurrent click may have nudged some of these meanwhile: the constraint drops them.

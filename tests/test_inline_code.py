@@ -20,6 +20,7 @@ TEMPLATES = ROOT / "templates"
 # Not served as pages: emails (mail clients need inline styles) and the PDFs WeasyPrint lays out.
 NOT_SERVED = {
     TEMPLATES / "emails",
+    TEMPLATES / "account" / "email",  # allauth's emails, in the product's words
     TEMPLATES / "certificates" / "certificate_pdf.html",
     TEMPLATES / "certificates" / "transcript_pdf.html",
 }

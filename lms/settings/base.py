@@ -229,6 +229,8 @@ STORAGES = {
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# The sender of every email (reminders, sign-in and account emails): a deployment sets an
+# address its mail server may send from and that recipients can reply to or recognise.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Training Tracker <training@localhost>")
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -381,7 +383,13 @@ LMS_USER_DEACTIVATED = ["reminders.services.reminders_cancel_for_account"]
 LMS_SERIES_COMPLETED = ["certificates.services.certificates_issue"]
 # The dashboard's figures are kept this long per agency (learners' progress shows within it).
 LMS_DASHBOARD_CACHE_SECONDS = env.int("LMS_DASHBOARD_CACHE_SECONDS", default=60)
-LMS_BASE_URL = env.str("LMS_BASE_URL", default="http://127.0.0.1:8000")  # links in emails
+# The site's address, for links in emails and in signed credentials. Unset, the address the
+# embedded server listens on: scripts/run-demo serves on PORT (8000 unless set), so
+# `PORT=8101 make run` writes http://127.0.0.1:8101 into its emails.
+_PORT = env.str("PORT", default="") or "8000"
+if not (_PORT.isascii() and _PORT.isdigit()) or not 0 < int(_PORT) < 65536:
+    raise ImproperlyConfigured(f"PORT must be a TCP port number (1 to 65535), not {_PORT!r}.")
+LMS_BASE_URL = env.str("LMS_BASE_URL", default="") or f"http://127.0.0.1:{int(_PORT)}"
 # Certificates are also Open Badges 3.0 credentials signed with this Ed25519 key (EdDSA): a JWK
 # as JSON (a value starting with "{"), or the path of a file holding one. It may also be a JWK
 # set {"keys": [...]}: the first key signs, the others (public parts are enough) stay published

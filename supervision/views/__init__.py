@@ -37,6 +37,7 @@ from lms.csvstream import Echo, csv_safe
 from lms.db_router import reads_reports, report_db, reports_read
 from lms.ids import parse_id
 from reminders.models import Reminder
+from reminders.planner import reminded_on
 from supervision import selectors, services
 from supervision.forms import AssignmentChangeForm, AssignmentForm, LearnerFilterForm
 from supervision.selectors import Filters
@@ -369,9 +370,10 @@ def learner_detail(request: SupervisorHttpRequest, learner_id: int) -> HttpRespo
         .select_related("enrollment__series", "sent_by")
         .order_by("-created_at")[:20]
     )
-    nudged_today = Reminder.objects.filter(
-        recipient=learner, kind=Reminder.Kind.NUDGE, step=services.nudge_step(today)
-    ).exists()
+    # One reminder email a day at most: a nudge or an automatic reminder today uses it up.
+    reminded_today = reminded_on(agency, today).filter(recipient=learner).exists()
+    # Nobody is reminded about training they finished: no button without an open enrollment.
+    open_enrollment = any(cycle["enrollment"].completed_at is None for cycle in cycles)
     return render(
         request,
         "supervision/learner_detail.html",
@@ -380,7 +382,8 @@ def learner_detail(request: SupervisorHttpRequest, learner_id: int) -> HttpRespo
             "agencies": request.agencies,
             "learner": learner,
             "cycles": cycles,
-            "nudged_today": nudged_today,
+            "reminded_today": reminded_today,
+            "open_enrollment": open_enrollment,
             "back": back,
             "emails": emails,
             "zone": agency.timezone,

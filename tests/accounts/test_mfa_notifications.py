@@ -5,6 +5,7 @@ let transactions commit."""
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 
@@ -69,7 +70,7 @@ def test_the_notices_speak_in_the_products_voice(learner):
     assert "An authenticator app was turned on for two-factor authentication." in body
     assert "From the network address: 127.0.0.1" in body
     assert "If it was not you, someone else may know your password." in body
-    assert body.rstrip().endswith("Training Tracker")
+    assert body.rstrip().endswith(f"Training Tracker\n{settings.LMS_BASE_URL}")
 
 
 def test_a_password_change_emails_the_owner_too(learner):

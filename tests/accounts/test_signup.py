@@ -215,7 +215,7 @@ def test_signup_with_existing_address_in_other_case_creates_no_account(client, l
     assert User.objects.get().full_name == "Jordan Ellis"
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["learner@example.org"]
-    assert "already exists" in mail.outbox[0].body
+    assert "already has an account" in mail.outbox[0].body
     assert not CONFIRM_LINK.search(mail.outbox[0].body)
 
 

@@ -530,3 +530,59 @@ def test_learners_table_pages_read_a_status_at_a_time_are_those_of_the_one_sorte
             shown.extend(row.pk for row in page.object_list)
         assert shown == expected, query
         assert len(expected) > 0, query
+
+
+def test_a_learner_who_completed_everything_is_offered_no_reminder(
+    supervisor_client, learner, series
+):
+    """The drill-down of a learner with nothing left to complete has no “Send a reminder”, and
+    a forged POST is refused with a message: nothing is queued."""
+    enrollment = course_services.enrollment_create(user=learner, series=series)
+    Enrollment.objects.filter(pk=enrollment.pk).update(
+        completed_at=timezone.now(), percent_complete=100
+    )
+    page = supervisor_client.get(f"/agency/learners/{learner.pk}/")
+    assert b"Send a reminder" not in page.content
+    assert b"Nothing left to complete" in page.content
+    posted = supervisor_client.post(f"/agency/learners/{learner.pk}/nudge/", follow=True)
+    assert b"has nothing left to complete" in posted.content
+    named = supervisor_client.post(
+        f"/agency/learners/{learner.pk}/nudge/", {"enrollment": enrollment.pk}, follow=True
+    )
+    assert b"already completed the series" in named.content
+    assert not Reminder.objects.exists()
+
+
+def test_a_completed_series_beside_an_open_one_is_not_the_one_reminded(
+    supervisor_client, learner, series
+):
+    """The button stays for the open series; naming the completed one is refused."""
+    done = course_services.enrollment_create(user=learner, series=series)
+    Enrollment.objects.filter(pk=done.pk).update(completed_at=timezone.now(), percent_complete=100)
+    other = factories.SeriesFactory(slug="second-series", title="Second series")
+    course_services.enrollment_create(user=learner, series=other)
+    assert b"Send a reminder" in supervisor_client.get(f"/agency/learners/{learner.pk}/").content
+    refused = supervisor_client.post(
+        f"/agency/learners/{learner.pk}/nudge/", {"enrollment": done.pk}, follow=True
+    )
+    assert b"already completed the series" in refused.content
+    assert not Reminder.objects.exists()
+
+
+def test_a_learner_reminded_automatically_today_is_not_nudged_again(
+    supervisor_client, agency, learner, series
+):
+    """The schedule's reminder today uses up the learner's one email: the button is disabled
+    with the reason, and a POST is refused without queuing anything."""
+    enrollment = course_services.enrollment_create(user=learner, series=series)
+    Reminder.objects.create(
+        recipient=learner, enrollment=enrollment, agency=agency, kind=Reminder.Kind.OVERDUE,
+        step=1, status=Reminder.Status.SENT, sent_at=timezone.now(),
+    )  # fmt: skip
+    page = supervisor_client.get(f"/agency/learners/{learner.pk}/").content.decode()
+    assert 'disabled aria-describedby="reminded-today"' in page
+    assert "Already reminded today" in page
+    response = supervisor_client.post(f"/agency/learners/{learner.pk}/nudge/", follow=True)
+    assert b"already reminded today: nothing more was sent" in response.content
+    assert not Reminder.objects.filter(kind=Reminder.Kind.NUDGE).exists()
+    assert len(mail.outbox) == 0
