@@ -11,7 +11,13 @@ from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from courses.media import VIDEO_TYPES, video_signature_matches
+from courses.media import (
+    CAPTIONS_SUFFIX,
+    CAPTIONS_TYPE,
+    VIDEO_TYPES,
+    video_signature_matches,
+    webvtt_problem,
+)
 from courses.models import Component, Module, Series
 from lms.ids import parse_id
 from toolkit.models import Resource
@@ -109,7 +115,10 @@ class ModuleForm(forms.ModelForm):
 
 # Which fields each kind of component has, beyond the common ones.
 KIND_FIELDS: dict[str, list[str]] = {
-    Component.Kind.VIDEO: ["video_file", "duration_seconds", "completion_threshold"],
+    Component.Kind.VIDEO: [
+        *("video_file", "duration_seconds", "completion_threshold"),
+        *("captions_file", "captions_language", "transcript", "no_speech"),
+    ],
     Component.Kind.DOCUMENT: ["body"],
     Component.Kind.RESOURCE: ["resource"],
     Component.Kind.QUIZ: ["pass_mark", "max_attempts", "shuffle"],
@@ -131,7 +140,8 @@ def _slug_free(slug: str, siblings, instance, what: str) -> str:
 class ComponentForm(forms.ModelForm):
     class Meta:
         model = Component
-        fields = [*COMMON_FIELDS, *{f for fields in KIND_FIELDS.values() for f in fields}]
+        # In the order KIND_FIELDS lists them, which is the order the form shows them in.
+        fields = [*COMMON_FIELDS, *dict.fromkeys(f for fs in KIND_FIELDS.values() for f in fs)]
         help_texts = {"slug": _("Leave empty to make one from the title.")}
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
@@ -167,6 +177,11 @@ class ComponentForm(forms.ModelForm):
             self.fields["duration_seconds"].required = True
             self.fields["video_file"].required = not self.instance.video_file
             self.fields["video_file"].widget.attrs["accept"] = ",".join(VIDEO_TYPES.values())
+            self.fields["captions_file"].widget.attrs["accept"] = (
+                f"{CAPTIONS_SUFFIX},{CAPTIONS_TYPE}"
+            )
+            self.fields["transcript"].widget.attrs["rows"] = 8
+            self.fields["captions_language"].required = False  # English unless chosen
         if kind == Component.Kind.DOCUMENT:
             self.fields["body"].widget.attrs["rows"] = 12
 
@@ -197,6 +212,28 @@ class ComponentForm(forms.ModelForm):
                 ),
                 params={"type": {".mp4": "MP4", ".webm": "WebM"}[suffix]},
             )
+        return upload
+
+    def clean_captions_language(self) -> str:
+        return self.cleaned_data.get("captions_language") or "en"
+
+    def clean_captions_file(self):
+        upload = self.cleaned_data.get("captions_file")
+        if not isinstance(upload, UploadedFile):
+            return upload  # nothing new uploaded: the stored file stays (or is cleared)
+        if not (upload.name or "").lower().endswith(CAPTIONS_SUFFIX):
+            raise forms.ValidationError(_("Upload the captions as a WebVTT file (.vtt)."))
+        limit = settings.LMS_CAPTIONS_MAX_BYTES
+        if (upload.size or 0) > limit:  # before reading it
+            raise forms.ValidationError(
+                _("The captions file is larger than %(limit)s: upload a smaller file."),
+                params={"limit": filesizeformat(limit)},
+            )
+        upload.seek(0)
+        problem = webvtt_problem(upload.read())
+        upload.seek(0)
+        if problem:
+            raise forms.ValidationError(problem)
         return upload
 
     def _post_clean(self) -> None:
