@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import posixpath
 from typing import Any, cast
 
 from django import forms
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
@@ -126,6 +128,9 @@ KIND_FIELDS: dict[str, list[str]] = {
     Component.Kind.CERTIFICATE: ["certificate_title", "certificate_signatory"],
 }
 COMMON_FIELDS = ["title", "slug", "description", "required"]
+# Hidden fields that carry a valid captions file past a refused submit (see keep_captions).
+KEPT_CAPTIONS = "captions_kept"
+KEPT_CAPTIONS_NAME = "captions_kept_name"
 
 
 def _slug_free(slug: str, siblings, instance, what: str) -> str:
@@ -138,6 +143,8 @@ def _slug_free(slug: str, siblings, instance, what: str) -> str:
 
 
 class ComponentForm(forms.ModelForm):
+    kept_captions: tuple[str, str] | None = None  # set by keep_captions
+
     class Meta:
         model = Component
         # In the order KIND_FIELDS lists them, which is the order the form shows them in.
@@ -219,6 +226,8 @@ class ComponentForm(forms.ModelForm):
 
     def clean_captions_file(self):
         upload = self.cleaned_data.get("captions_file")
+        if not isinstance(upload, UploadedFile) and upload is not False:
+            upload = self._kept_captions() or upload  # none chosen: the one kept, if any
         if not isinstance(upload, UploadedFile):
             return upload  # nothing new uploaded: the stored file stays (or is cleared)
         if not (upload.name or "").lower().endswith(CAPTIONS_SUFFIX):
@@ -236,6 +245,35 @@ class ComponentForm(forms.ModelForm):
             raise forms.ValidationError(problem)
         return upload
 
+    def _kept_captions(self) -> UploadedFile | None:
+        """The captions file a refused submit kept (see ``keep_captions``), checked again like
+        any upload; None when there is none or it is not base64."""
+        raw = self.data.get(KEPT_CAPTIONS) or ""
+        if not raw or len(raw) > settings.LMS_CAPTIONS_MAX_BYTES * 4 // 3 + 4:
+            return None
+        try:
+            data = base64.b64decode(raw, validate=True)
+        except ValueError:  # binascii.Error is one
+            return None
+        name = posixpath.basename(str(self.data.get(KEPT_CAPTIONS_NAME) or "").replace("\\", "/"))
+        return SimpleUploadedFile(name[-100:] or "captions.vtt", data, content_type=CAPTIONS_TYPE)
+
+    def keep_captions(self) -> None:
+        """After a refused submit, keep a valid captions file for the next one: a browser does
+        not keep a chosen file, so the page carries it (``kept_captions``: its name and bytes
+        in base64, for hidden fields) and says so under the field."""
+        upload = getattr(self, "cleaned_data", {}).get("captions_file")
+        if "captions_file" not in self.fields or not isinstance(upload, UploadedFile):
+            return
+        upload.seek(0)
+        self.kept_captions = (upload.name or "", base64.b64encode(upload.read()).decode("ascii"))
+        upload.seek(0)
+        # The bound field copied its help text when the form was cleaned.
+        self["captions_file"].help_text = _(
+            "“%(name)s” is kept from your last try and is saved with the rest; choose another "
+            "file only to replace it."
+        ) % {"name": upload.name}
+
     def _post_clean(self) -> None:
         # The kind decides which model rules apply; set it before the model's clean() runs.
         self.instance.kind = self.kind
@@ -249,6 +287,8 @@ class ComponentForm(forms.ModelForm):
         data = dict(self.cleaned_data)
         if self.kind == Component.Kind.CERTIFICATE:
             data["required"] = False
+        if data.get("captions_file") is False:  # “clear” ticked: no file, as the model says it
+            data["captions_file"] = ""
         return data
 
 

@@ -67,6 +67,8 @@ def component_new(request: HttpRequest, module_id: int) -> HttpResponse:
             if kind in (Component.Kind.QUIZ, Component.Kind.SURVEY):
                 return redirect("studio:questions", component_id=component.pk)
             return redirect(f"{series_url(module.series)}#component-{component.pk}")
+    if form.is_bound:
+        form.keep_captions()
     return render(
         request,
         "studio/component_form.html",
@@ -94,6 +96,8 @@ def component_edit(request: HttpRequest, component_id: int) -> HttpResponse:
         else:
             messages.success(request, "Component saved.")
             return redirect(f"{series_url(module.series)}#component-{component.pk}")
+    if form.is_bound:
+        form.keep_captions()
     return render(
         request,
         "studio/component_form.html",
