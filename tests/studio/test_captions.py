@@ -207,3 +207,15 @@ def test_the_video_form_shows_the_caption_fields_after_the_video(author_client, 
         *("transcript", "no_speech"),
     ]
     assert 'accept=".vtt,text/vtt"' in body
+
+
+def test_the_series_page_marks_the_videos_that_need_captions(author_client):
+    """Before publishing, the author sees which videos still need captions or a transcript."""
+    series = factories.SeriesFactory(status=Series.Status.DRAFT)
+    module = factories.ModuleFactory(series=series)
+    factories.video(module, title="Opening video", position=1, transcript="")
+    factories.video(module, title="Closing video", position=2)
+    body = author_client.get(f"/studio/series/{series.slug}/").content.decode()
+    items = re.findall(r'<li class="list-group-item[^"]*" id="component-\d+".*?</li>', body, re.S)
+    marked = [item for item in items if "Needs captions or a transcript" in item]
+    assert len(items) == 2 and len(marked) == 1 and "Opening video" in marked[0]
