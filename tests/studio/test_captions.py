@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from courses import content
 from courses.models import Component, Series
@@ -219,3 +220,19 @@ def test_the_series_page_marks_the_videos_that_need_captions(author_client):
     items = re.findall(r'<li class="list-group-item[^"]*" id="component-\d+".*?</li>', body, re.S)
     marked = [item for item in items if "Needs captions or a transcript" in item]
     assert len(items) == 2 and len(marked) == 1 and "Opening video" in marked[0]
+
+
+def test_the_preview_shows_the_track_from_the_authors_captions_url(author_client, series):
+    """Previewing, the track comes from the studio's URL (authors only), as the video does."""
+    video = Component.objects.get(slug="intro-video")
+    content.component_update(
+        component=video, captions_file=SimpleUploadedFile("intro.vtt", GOOD_VTT)
+    )
+    kwargs = video.url_kwargs()
+    captions = reverse("studio:preview-captions", kwargs=kwargs)
+    body = author_client.get(reverse("studio:preview-component", kwargs=kwargs)).content.decode()
+    assert f'<track kind="captions" src="{captions}" srclang="en" label="English" default>' in body
+    response = author_client.get(captions)
+    assert response.status_code == 200 and response.content == GOOD_VTT
+    author_client.force_login(factories.learner_of(factories.AgencyFactory()))
+    assert author_client.get(captions).status_code == 403  # the studio refuses whoever is no author
