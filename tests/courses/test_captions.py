@@ -272,7 +272,7 @@ def test_the_player_offers_only_what_the_video_has(series, learner, learner_clie
     assert "<track" not in body and "<summary>Transcript</summary>" in body
     content.component_update(component=_video(), transcript="", no_speech=True)
     body = _video_page(learner_client)
-    assert "<track" not in body and "<details" not in body
+    assert "<track" not in body and "video-transcript" not in body
     assert "This video has no speech." in body
 
 
