@@ -15,6 +15,9 @@ Rules kept here:
 - A published series is always completable: it requires at least one live component, and no
   live required quiz or survey is without questions, no live required video without its file.
   A change that breaks this is refused with a message for the author, and nothing is saved.
+- A published series is followed by every learner: each live video, required or optional, has
+  captions, a transcript, or its author's word that nothing is said in it (``no_speech``).
+  Refused the same way (``CaptionsRequired``, naming every video at fault).
 - Positions stay a gap-free 1..n among live rows; archived rows sit at ``ARCHIVED_POSITION`` +
   their id, out of the live order. Renumbering parks rows at twice that first (positions are
   unique per parent).
@@ -30,6 +33,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Max, Model, ProtectedError, QuerySet
@@ -39,7 +43,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit.services import audit_record
 from courses import completion
-from courses.importing import MEDIA_DIR, ImportRefused, validate
+from courses.importing import MEDIA_DIR, ImportRefused, captions_source, validate
 from courses.models import (
     Choice,
     Component,
@@ -68,6 +72,31 @@ QUESTION_KINDS: dict[str, tuple[str, ...]] = {
 
 class ContentRefused(Exception):
     """The change cannot be made; the message says why, for the author. Nothing was saved."""
+
+
+class CaptionsRequired(ContentRefused):
+    """A published series would show a video with speech and neither captions nor a
+    transcript; ``field`` is the form field where an author fixes it."""
+
+    field = "captions_file"
+
+    def __init__(self, videos: Sequence[Component]) -> None:
+        names = [f"“{video.title}” (module “{video.module.title}”)" for video in videos]
+        if len(names) == 1:
+            message = (
+                f"{names[0]} is a video with speech and neither captions nor a transcript: "
+                "learners who are deaf or hard of hearing could not follow it. Upload its "
+                "captions (a WebVTT file) or write its transcript; if nothing is said in it, "
+                "tick “This video has no speech”."
+            )
+        else:
+            message = (
+                "These videos have speech and neither captions nor a transcript: "
+                f"{', '.join(names)}. Upload captions (a WebVTT file) or write a transcript for "
+                "each; for a video in which nothing is said, tick “This video has no speech”."
+            )
+        super().__init__(message)
+        self.videos = list(videos)
 
 
 class QuestionRefused(ContentRefused):
@@ -124,6 +153,7 @@ def _change(series_id: int, *, new: bool = False) -> Iterator[Series]:
     series.refresh_from_db(fields=["version", "status"])
     if series.status == Series.Status.PUBLISHED:
         _check_completable(series)
+        _check_captioned(series)
 
 
 def _check_completable(series: Series) -> None:
@@ -154,6 +184,19 @@ def _check_completable(series: Series) -> None:
             component.video_file and default_storage.exists(component.video_file.name or "")
         ):
             raise ContentRefused(f"{where} is a required video without its file: upload it.")
+
+
+def _check_captioned(series: Series) -> None:
+    """Refuse a published series with a live video that needs captions or a transcript."""
+    videos = (
+        Component.objects.live()
+        .filter(module__series=series, kind=Component.Kind.VIDEO, no_speech=False, captions_file="")
+        .select_related("module")
+        .order_by("module__position", "position")
+    )
+    missing = [video for video in videos if video.needs_captions]
+    if missing:
+        raise CaptionsRequired(missing)
 
 
 M = TypeVar("M", bound=Model)
@@ -858,6 +901,18 @@ def _video_name(name: str) -> str:
     return stored
 
 
+def _captions_name(name: str) -> str:
+    """Copy a shipped captions file into media storage once; returns its storage name (the
+    file was read and checked by ``courses.importing``)."""
+    stored = f"captions/{name}"
+    if not default_storage.exists(stored):
+        data = captions_source(name)
+        assert data is not None, name
+        saved = default_storage.save(stored, ContentFile(data, name=name))
+        assert saved == stored, saved
+    return stored
+
+
 def _import_components(
     module: Module, components: list[dict], resources: dict[str, Resource], *, where: str
 ) -> bool:
@@ -889,6 +944,11 @@ def _import_components(
         }
         if cdata["kind"] == Component.Kind.VIDEO:
             values["video_file"] = _video_name(cdata["video_file"])
+            captions = cdata.get("captions_file", "")
+            values["captions_file"] = _captions_name(captions) if captions else ""
+            values["captions_language"] = cdata.get("captions_language", "en")
+            values["transcript"] = cdata.get("transcript", "")
+            values["no_speech"] = cdata.get("no_speech", False)
         if _assign(component, values):
             _save(component, f"{where}.components[{j}]")
             changed = True

@@ -1,8 +1,9 @@
 """Series as data, the other way: write the document ``courses.importing.series_import`` reads.
 
 Every key the importer reads is written, in a fixed order, so export → import → export gives the
-same bytes. Videos are named by their bare file name; the importer finds them in media storage
-(``videos/<name>``) or among the shipped files in ``courses/data/media/``.
+same bytes. Videos and their captions are named by their bare file name; the importer finds them
+in media storage (``videos/<name>``, ``captions/<name>``) or among the shipped files in
+``courses/data/media/``.
 """
 
 from __future__ import annotations
@@ -139,6 +140,10 @@ def _component(component: Component) -> dict[str, Any]:
         "video_file": posixpath.basename(component.video_file.name or "") if is_video else "",
         "duration_seconds": component.duration_seconds,
         "completion_threshold": component.completion_threshold,
+        "captions_file": posixpath.basename(component.captions_file.name or "") if is_video else "",
+        "captions_language": component.captions_language,
+        "transcript": component.transcript if is_video else "",
+        "no_speech": component.no_speech if is_video else False,
         "resource": component.resource.slug if component.resource else None,
         "pass_mark": component.pass_mark,
         "max_attempts": component.max_attempts,

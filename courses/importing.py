@@ -15,7 +15,9 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 
+from courses.media import CAPTIONS_SUFFIX, webvtt_problem
 from courses.models import (
+    CAPTION_LANGUAGES,
     Component,
     Question,
     Series,
@@ -113,8 +115,15 @@ def validate(document: Any) -> tuple[dict, list[dict]]:
                     f"{cwhere}.kind: expected one of {', '.join(Component.Kind.values)}"
                 )
             _optional(component, "required", bool, cwhere)
-            for key in ("description", "body", "video_file"):
+            for key in ("description", "body", "video_file", "captions_file", "transcript"):
                 _optional(component, key, str, cwhere)
+            _optional(component, "no_speech", bool, cwhere)
+            language = _optional(component, "captions_language", str, cwhere)
+            if language is not None and language not in dict(CAPTION_LANGUAGES):
+                raise ImportRefused(
+                    f"{cwhere}.captions_language: expected one of "
+                    f"{', '.join(dict(CAPTION_LANGUAGES))}"
+                )
             for key in ("duration_seconds", "completion_threshold"):
                 _optional(component, key, int, cwhere, nullable=True)
             # Any kind may point to a resource (the import keeps it); a resource must have one.
@@ -139,6 +148,8 @@ def validate(document: Any) -> tuple[dict, list[dict]]:
                 duration = _require(component, "duration_seconds", int, cwhere)
                 if duration <= 0:
                     raise ImportRefused(f"{cwhere}.duration_seconds: expected a positive number")
+                if component.get("captions_file"):
+                    _validate_captions(component["captions_file"], f"{cwhere}.captions_file")
             _validate_assessment(component, kind, cwhere)
     for i, module in enumerate(modules):
         for prerequisite in _string_list(module, "prerequisites", f"series.modules[{i}]"):
@@ -148,6 +159,29 @@ def validate(document: Any) -> tuple[dict, list[dict]]:
                     "of this series"
                 )
     return series, resources
+
+
+def captions_source(name: str) -> bytes | None:
+    """The bytes of the captions file a series file names: in media storage (``captions/``),
+    else among the shipped files; None when neither has it."""
+    stored = f"captions/{name}"
+    if default_storage.exists(stored):
+        with default_storage.open(stored, "rb") as handle:
+            return handle.read()
+    shipped = MEDIA_DIR / name
+    return shipped.read_bytes() if shipped.is_file() else None
+
+
+def _validate_captions(name: str, where: str) -> None:
+    """A bare ``.vtt`` name, of a file that is there and is WebVTT (the studio's own check)."""
+    if name in (".", "..") or "/" in name or "\\" in name or not name.endswith(CAPTIONS_SUFFIX):
+        raise ImportRefused(f"{where}: expected the bare name of a .vtt file")
+    data = captions_source(name)
+    if data is None:
+        raise ImportRefused(f"{where}: no captions file “{name}”")
+    problem = webvtt_problem(data)
+    if problem:
+        raise ImportRefused(f"{where}: {problem}")
 
 
 def _validate_resources(resources: Any) -> list[dict]:

@@ -11,7 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # Words used by the action URLs beside module and component pages: no slug may take them.
-RESERVED_SLUGS = frozenset({"enrol", "resume", "advisory", "progress", "open", "media", "edit"})
+RESERVED_SLUGS = frozenset(
+    {"enrol", "resume", "advisory", "progress", "open", "media", "captions", "edit"}
+)
 
 
 def new_content_token() -> int:
@@ -184,6 +186,10 @@ class Module(models.Model):
         )
 
 
+# The languages a video's captions may be in: the track's ``srclang`` and the name players show.
+CAPTION_LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+
+
 class Component(models.Model):
     """One piece of a module: a video, a document, a toolkit resource, a quiz, ..."""
 
@@ -215,6 +221,33 @@ class Component(models.Model):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text=_("Share of distinct seconds a learner must watch. Empty: the site default."),
+    )
+    # A video in a published series has captions, a transcript or the author's word that it has
+    # no speech (courses.content's guard: the rule needs the series' status, so no constraint).
+    captions_file = models.FileField(
+        _("captions (WebVTT)"),
+        upload_to="captions/",
+        blank=True,
+        help_text=_("A .vtt file. Learners see the captions by default; they can turn them off."),
+    )
+    captions_language = models.CharField(
+        _("language of the captions"),
+        max_length=8,
+        choices=CAPTION_LANGUAGES,
+        default="en",
+    )
+    transcript = models.TextField(
+        _("transcript"),
+        blank=True,
+        help_text=_(
+            "Everything said, and what is shown that matters, as text. Learners open it under "
+            "the video."
+        ),
+    )
+    no_speech = models.BooleanField(
+        _("this video has no speech"),
+        default=False,
+        help_text=_("Tick only when nothing is said: then it needs no captions or transcript."),
     )
     # resource
     resource = models.ForeignKey(
@@ -318,6 +351,16 @@ class Component(models.Model):
             "module_slug": self.module.slug,
             "component_slug": self.slug,
         }
+
+    @property
+    def needs_captions(self) -> bool:
+        """A video with speech and neither captions nor a transcript: not publishable."""
+        return (
+            self.kind == self.Kind.VIDEO
+            and not self.no_speech
+            and not self.captions_file
+            and not self.transcript.strip()
+        )
 
     def clean(self) -> None:
         errors = {}

@@ -21,6 +21,7 @@ urlpatterns = [
     path(component + "progress/", views.component_progress, name="component-progress"),
     path(component + "open/", views.component_open, name="component-open"),
     path(component + "media/", views.component_media, name="component-media"),
+    path(component + "captions/", views.component_captions, name="component-captions"),
     path(component + "quiz/start/", views.quiz_start, name="quiz-start"),
     path(component + "quiz/submit/", views.quiz_submit, name="quiz-submit"),
     path(component + "survey/", views.survey_submit, name="survey-submit"),

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.http import AuthenticatedHttpRequest
 from courses import quiz_views, quizzes, selectors, services
-from courses.media import video_response
+from courses.media import captions_response, video_response
 from courses.models import Component, Series
 from courses.selectors import ModuleState, Outline
 from lms.jsonbody import JsonBodyRefused, parse_json_body
@@ -461,11 +461,10 @@ def component_open(
     return HttpResponseRedirect(component.resource.url)
 
 
-@require_GET
-def component_media(
+def _video_for_learner(
     request: AuthenticatedHttpRequest, series_slug: str, module_slug: str, component_slug: str
-) -> HttpResponseBase:
-    """Stream a video to a learner enrolled in its series; media is never public."""
+) -> Component:
+    """The video if the learner may watch it (enrolled in its series); 404 otherwise."""
     series = _get_series_for_user(request, series_slug)
     component = get_object_or_404(
         Component.objects.unarchived().select_related("module__series"),
@@ -476,4 +475,22 @@ def component_media(
     )
     if not series.enrollments.filter(user=request.user).exists():
         raise Http404("Enrol to watch this video.")
+    return component
+
+
+@require_GET
+def component_media(
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str, component_slug: str
+) -> HttpResponseBase:
+    """Stream a video to a learner enrolled in its series; media is never public."""
+    component = _video_for_learner(request, series_slug, module_slug, component_slug)
     return video_response(request, component)
+
+
+@require_GET
+def component_captions(
+    request: AuthenticatedHttpRequest, series_slug: str, module_slug: str, component_slug: str
+) -> HttpResponseBase:
+    """A video's captions, to whoever may watch the video (and nobody else)."""
+    component = _video_for_learner(request, series_slug, module_slug, component_slug)
+    return captions_response(component)

@@ -67,6 +67,11 @@ preview_patterns = [
         preview.preview_media,
         name="preview-media",
     ),
+    path(
+        "preview/<slug:series_slug>/<slug:module_slug>/<slug:component_slug>/captions/",
+        preview.preview_captions,
+        name="preview-captions",
+    ),
 ]
 
 # The nameless statistics of a component.

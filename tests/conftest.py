@@ -16,11 +16,14 @@ if os.environ.get("CI", "") not in ("", "0", "false"):
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
-    """Every test gets its own media folder holding the shipped demo video."""
+    """Every test gets its own media folder holding the shipped demo video and its captions."""
     settings.MEDIA_ROOT = tmp_path / "media"
     (settings.MEDIA_ROOT / "videos").mkdir(parents=True)
     video = MEDIA_DIR / "demo-training-video.webm"
     (settings.MEDIA_ROOT / "videos" / video.name).write_bytes(video.read_bytes())
+    (settings.MEDIA_ROOT / "captions").mkdir()
+    for captions in MEDIA_DIR.glob("*.vtt"):
+        (settings.MEDIA_ROOT / "captions" / captions.name).write_bytes(captions.read_bytes())
 
 
 @pytest.fixture(autouse=True)

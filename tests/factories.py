@@ -102,6 +102,8 @@ class ComponentFactory(factory.django.DjangoModelFactory):
 
 
 def video(module: Module, *, duration: int = 100, **kwargs) -> Component:
+    """A video with its transcript (a published series shows none without captions or one)."""
+    kwargs.setdefault("transcript", "What the instructor says in the video.")
     return ComponentFactory(
         module=module,
         kind=Component.Kind.VIDEO,

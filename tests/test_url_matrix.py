@@ -436,6 +436,13 @@ MATRIX: dict[str, list[Case]] = {
             _component(MODULE_ONE, VIDEO_ONE),
         )
     ],
+    # Its captions: exactly who may watch the video.
+    "courses:component-captions": [
+        Case(
+            signed_in(404, learner=200, learner_other_agency=200),
+            _component(MODULE_ONE, VIDEO_ONE),
+        )
+    ],
     # The signed credential: the learner, supervisors of the learner's agency and staff; anyone
     # else 404, as for the PDF. The key set that verifies it is public.
     "certificates:credential": [
@@ -880,8 +887,14 @@ def _check(response: HttpResponse, expect: Expect, url: str, values: dict, what:
 # training videos (private to the browser, an hour, for seeking). Every other response, whoever
 # asks, is ``no-store`` (lms.cache_headers): nothing a page or file shows stays in a cache.
 OWN_CACHE_POLICY = {"jwks", "courses:component-media", "studio:preview-media"}
-# The videos carry their own sandboxing policy, which the site's policy must not replace.
-SANDBOXED = {"courses:component-media", "studio:preview-media"}
+# The videos and their captions carry their own sandboxing policy, which the site's policy must
+# not replace.
+SANDBOXED = {
+    "courses:component-media",
+    "studio:preview-media",
+    "courses:component-captions",
+    "studio:preview-captions",
+}
 
 
 def _check_security_headers(response: HttpResponse, route: Route, what: str) -> None:

@@ -348,6 +348,8 @@ LMS_VIDEO_MAX_PLAYBACK_RATE = (
 LMS_VIDEO_REPORT_SLACK_SECONDS = 10  # allowance for network delay and the first report
 # The largest video an author may upload (bytes); checked by the studio's form.
 LMS_VIDEO_MAX_BYTES = env.int("LMS_VIDEO_MAX_BYTES", default=500 * 1024 * 1024)
+# The largest captions file (WebVTT) an author may upload or a series file may name (bytes).
+LMS_CAPTIONS_MAX_BYTES = env.int("LMS_CAPTIONS_MAX_BYTES", default=1024 * 1024)
 LMS_WELLNESS_RESOURCE_SLUG = "ncmec-coping-with-csam-exposure"
 # Reminders: the steps are settings, not literals spread through the code.
 LMS_REMINDER_DUE_SOON_DAYS = (7, 1)  # days before the due date

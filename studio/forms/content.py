@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import base64
+import posixpath
 from typing import Any, cast
 
 from django import forms
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from courses.media import VIDEO_TYPES, video_signature_matches
+from courses.media import (
+    CAPTIONS_SUFFIX,
+    CAPTIONS_TYPE,
+    VIDEO_TYPES,
+    video_signature_matches,
+    webvtt_problem,
+)
 from courses.models import Component, Module, Series
 from lms.ids import parse_id
 from toolkit.models import Resource
@@ -109,7 +117,10 @@ class ModuleForm(forms.ModelForm):
 
 # Which fields each kind of component has, beyond the common ones.
 KIND_FIELDS: dict[str, list[str]] = {
-    Component.Kind.VIDEO: ["video_file", "duration_seconds", "completion_threshold"],
+    Component.Kind.VIDEO: [
+        *("video_file", "duration_seconds", "completion_threshold"),
+        *("captions_file", "captions_language", "transcript", "no_speech"),
+    ],
     Component.Kind.DOCUMENT: ["body"],
     Component.Kind.RESOURCE: ["resource"],
     Component.Kind.QUIZ: ["pass_mark", "max_attempts", "shuffle"],
@@ -117,6 +128,9 @@ KIND_FIELDS: dict[str, list[str]] = {
     Component.Kind.CERTIFICATE: ["certificate_title", "certificate_signatory"],
 }
 COMMON_FIELDS = ["title", "slug", "description", "required"]
+# Hidden fields that carry a valid captions file past a refused submit (see keep_captions).
+KEPT_CAPTIONS = "captions_kept"
+KEPT_CAPTIONS_NAME = "captions_kept_name"
 
 
 def _slug_free(slug: str, siblings, instance, what: str) -> str:
@@ -129,9 +143,12 @@ def _slug_free(slug: str, siblings, instance, what: str) -> str:
 
 
 class ComponentForm(forms.ModelForm):
+    kept_captions: tuple[str, str] | None = None  # set by keep_captions
+
     class Meta:
         model = Component
-        fields = [*COMMON_FIELDS, *{f for fields in KIND_FIELDS.values() for f in fields}]
+        # In the order KIND_FIELDS lists them, which is the order the form shows them in.
+        fields = [*COMMON_FIELDS, *dict.fromkeys(f for fs in KIND_FIELDS.values() for f in fs)]
         help_texts = {"slug": _("Leave empty to make one from the title.")}
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
@@ -167,6 +184,11 @@ class ComponentForm(forms.ModelForm):
             self.fields["duration_seconds"].required = True
             self.fields["video_file"].required = not self.instance.video_file
             self.fields["video_file"].widget.attrs["accept"] = ",".join(VIDEO_TYPES.values())
+            self.fields["captions_file"].widget.attrs["accept"] = (
+                f"{CAPTIONS_SUFFIX},{CAPTIONS_TYPE}"
+            )
+            self.fields["transcript"].widget.attrs["rows"] = 8
+            self.fields["captions_language"].required = False  # English unless chosen
         if kind == Component.Kind.DOCUMENT:
             self.fields["body"].widget.attrs["rows"] = 12
 
@@ -199,6 +221,59 @@ class ComponentForm(forms.ModelForm):
             )
         return upload
 
+    def clean_captions_language(self) -> str:
+        return self.cleaned_data.get("captions_language") or "en"
+
+    def clean_captions_file(self):
+        upload = self.cleaned_data.get("captions_file")
+        if not isinstance(upload, UploadedFile) and upload is not False:
+            upload = self._kept_captions() or upload  # none chosen: the one kept, if any
+        if not isinstance(upload, UploadedFile):
+            return upload  # nothing new uploaded: the stored file stays (or is cleared)
+        if not (upload.name or "").lower().endswith(CAPTIONS_SUFFIX):
+            raise forms.ValidationError(_("Upload the captions as a WebVTT file (.vtt)."))
+        limit = settings.LMS_CAPTIONS_MAX_BYTES
+        if (upload.size or 0) > limit:  # before reading it
+            raise forms.ValidationError(
+                _("The captions file is larger than %(limit)s: upload a smaller file."),
+                params={"limit": filesizeformat(limit)},
+            )
+        upload.seek(0)
+        problem = webvtt_problem(upload.read())
+        upload.seek(0)
+        if problem:
+            raise forms.ValidationError(problem)
+        return upload
+
+    def _kept_captions(self) -> UploadedFile | None:
+        """The captions file a refused submit kept (see ``keep_captions``), checked again like
+        any upload; None when there is none or it is not base64."""
+        raw = self.data.get(KEPT_CAPTIONS) or ""
+        if not raw or len(raw) > settings.LMS_CAPTIONS_MAX_BYTES * 4 // 3 + 4:
+            return None
+        try:
+            data = base64.b64decode(raw, validate=True)
+        except ValueError:  # binascii.Error is one
+            return None
+        name = posixpath.basename(str(self.data.get(KEPT_CAPTIONS_NAME) or "").replace("\\", "/"))
+        return SimpleUploadedFile(name[-100:] or "captions.vtt", data, content_type=CAPTIONS_TYPE)
+
+    def keep_captions(self) -> None:
+        """After a refused submit, keep a valid captions file for the next one: a browser does
+        not keep a chosen file, so the page carries it (``kept_captions``: its name and bytes
+        in base64, for hidden fields) and says so under the field."""
+        upload = getattr(self, "cleaned_data", {}).get("captions_file")
+        if "captions_file" not in self.fields or not isinstance(upload, UploadedFile):
+            return
+        upload.seek(0)
+        self.kept_captions = (upload.name or "", base64.b64encode(upload.read()).decode("ascii"))
+        upload.seek(0)
+        # The bound field copied its help text when the form was cleaned.
+        self["captions_file"].help_text = _(
+            "“%(name)s” is kept from your last try and is saved with the rest; choose another "
+            "file only to replace it."
+        ) % {"name": upload.name}
+
     def _post_clean(self) -> None:
         # The kind decides which model rules apply; set it before the model's clean() runs.
         self.instance.kind = self.kind
@@ -212,6 +287,8 @@ class ComponentForm(forms.ModelForm):
         data = dict(self.cleaned_data)
         if self.kind == Component.Kind.CERTIFICATE:
             data["required"] = False
+        if data.get("captions_file") is False:  # “clear” ticked: no file, as the model says it
+            data["captions_file"] = ""
         return data
 
 

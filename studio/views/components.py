@@ -13,13 +13,21 @@ from studio.forms.content import ComponentForm, MoveForm
 from studio.views.common import author_required, get_component, get_module, reordered, series_url
 
 KIND_HINTS = {
-    Component.Kind.VIDEO: "A WebM or MP4 file; complete when enough of it has been watched.",
+    Component.Kind.VIDEO: (
+        "A WebM or MP4 file with its captions or transcript; complete when enough of it has "
+        "been watched."
+    ),
     Component.Kind.DOCUMENT: "A reading; complete when the learner marks it read.",
     Component.Kind.RESOURCE: "A link to a toolkit resource; complete when opened.",
     Component.Kind.QUIZ: "Choice questions with a pass mark; complete on passing.",
     Component.Kind.SURVEY: "Agreement, choice and free-text questions, anonymous if you wish.",
     Component.Kind.CERTIFICATE: "Marks where the series' certificate is issued; never required.",
 }
+
+
+def _field(form: ComponentForm, name: str) -> str | None:
+    """Where the form shows a refusal: under the field named, if it has one, else on top."""
+    return name if name in form.fields else None
 
 
 @require_http_methods(["GET", "POST"])
@@ -50,13 +58,17 @@ def component_new(request: HttpRequest, module_id: int) -> HttpResponse:
             component = content.component_create(
                 module=module, kind=kind, **form.data_for_service()
             )
+        except content.CaptionsRequired as refusal:
+            form.add_error(_field(form, refusal.field), str(refusal))
         except content.ContentRefused as refusal:
-            form.add_error("required" if "required" in form.fields else None, str(refusal))
+            form.add_error(_field(form, "required"), str(refusal))
         else:
             messages.success(request, f"{component.get_kind_display()} “{component.title}” added.")
             if kind in (Component.Kind.QUIZ, Component.Kind.SURVEY):
                 return redirect("studio:questions", component_id=component.pk)
             return redirect(f"{series_url(module.series)}#component-{component.pk}")
+    if form.is_bound:
+        form.keep_captions()
     return render(
         request,
         "studio/component_form.html",
@@ -77,11 +89,15 @@ def component_edit(request: HttpRequest, component_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             content.component_update(component=component, **form.data_for_service())
+        except content.CaptionsRequired as refusal:
+            form.add_error(_field(form, refusal.field), str(refusal))
         except content.ContentRefused as refusal:
             form.add_error(None, str(refusal))
         else:
             messages.success(request, "Component saved.")
             return redirect(f"{series_url(module.series)}#component-{component.pk}")
+    if form.is_bound:
+        form.keep_captions()
     return render(
         request,
         "studio/component_form.html",

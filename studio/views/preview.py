@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from courses import quiz_views
-from courses.media import video_response
+from courses.media import captions_response, video_response
 from courses.models import Component, Module, Progress, Series
 from courses.selectors import (
     ModuleState,
@@ -162,11 +162,23 @@ def preview_media(
 ) -> HttpResponseBase:
     """The video of a previewed component, streamed to its authors; the learner's media URL
     serves enrolled learners only."""
-    component = get_object_or_404(
+    return video_response(request, _previewed_video(series_slug, module_slug, component_slug))
+
+
+@require_GET
+@author_required
+def preview_captions(
+    request: HttpRequest, series_slug: str, module_slug: str, component_slug: str
+) -> HttpResponseBase:
+    """The captions of a previewed video, to its authors (the learner's URL: enrolled only)."""
+    return captions_response(_previewed_video(series_slug, module_slug, component_slug))
+
+
+def _previewed_video(series_slug: str, module_slug: str, component_slug: str) -> Component:
+    return get_object_or_404(
         Component.objects.live(),
         module__series__slug=series_slug,
         module__slug=module_slug,
         slug=component_slug,
         kind=Component.Kind.VIDEO,
     )
-    return video_response(request, component)

@@ -131,12 +131,19 @@ def test_export_writes_every_key_the_importer_reads_in_a_fixed_order(seed):
     video, reading = series["modules"][0]["components"]
     assert list(video) == [
         *("slug", "title", "kind", "required", "description", "body", "video_file"),
-        *("duration_seconds", "completion_threshold", "resource"),
+        *("duration_seconds", "completion_threshold"),
+        *("captions_file", "captions_language", "transcript", "no_speech", "resource"),
         *("pass_mark", "max_attempts", "shuffle", "anonymous"),
         *("certificate_title", "certificate_signatory", "questions"),
     ]
     assert video["video_file"] == "demo-training-video.webm"
+    assert (video["captions_file"], video["captions_language"]) == (
+        "demo-training-video.en.vtt",
+        "en",
+    )
+    assert video["transcript"].startswith("[On screen:") and video["no_speech"] is False
     assert reading["video_file"] == "" and reading["resource"] is None
+    assert (reading["captions_file"], reading["transcript"]) == ("", "")
     assert text.startswith('{\n  "format": 1,\n  "series": {\n    "slug": ')
     assert "survivors’ choice" in text
     assert text.endswith("}\n") and not text.endswith("\n\n")

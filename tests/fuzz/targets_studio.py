@@ -137,7 +137,7 @@ def _new_component(kind: str) -> Target:
             url("studio:component-new", module_id=w.modules["second"].pk) + "?kind=\x00",
             url("studio:component-new", module_id=_seed_module(w).pk) + f"?kind={kind}",
         ],
-        extra_names=("kind", "video_file-clear"),
+        extra_names=("kind", "video_file-clear", "captions_file-clear"),
         examples=30 if kind == "video" else 20,
         writes=CONTENT,
     )
@@ -149,7 +149,7 @@ def _edit_component(kind: str) -> Target:
         "author",
         lambda w: url("studio:component-edit", component_id=w.components[kind].pk),
         label=kind,
-        extra_names=("kind", "video_file-clear", "module"),
+        extra_names=("kind", "video_file-clear", "captions_file-clear", "module"),
         examples=30 if kind == "video" else 20,
         writes=CONTENT,
     )

@@ -79,6 +79,8 @@ def _series_document(resource_slug: str) -> dict:
                             "required": True,
                             "video_file": "demo-training-video.webm",
                             "duration_seconds": 12,
+                            "captions_file": "demo-training-video.en.vtt",
+                            "transcript": "What the video says.",
                         },
                         {
                             "slug": "reading",

@@ -80,4 +80,17 @@ MATRIX: dict[str, list[Case]] = {
             label="reading",
         ),
     ],
+    # So do its captions; nothing else has them.
+    "studio:preview-captions": [
+        Case(
+            studio_only(200),
+            _seed(module_slug=MODULE_ONE, component_slug=VIDEO_ONE),
+            label="video",
+        ),
+        Case(
+            studio_only(404),
+            _seed(module_slug=MODULE_ONE, component_slug=READING),
+            label="reading",
+        ),
+    ],
 }

@@ -386,6 +386,7 @@ def test_an_author_uploads_a_video(author_client, series):
             "required": "on",
             "duration_seconds": 12,
             "video_file": SimpleUploadedFile("briefing.webm", b"\x1aE\xdf\xa3 webm bytes"),
+            "transcript": "What the briefing says.",
         },
     )
     video = Component.objects.get(title="Briefing")

@@ -15,7 +15,13 @@ MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
 def _upload(author_client, module, upload: SimpleUploadedFile):
     return author_client.post(
         f"/studio/modules/{module.pk}/components/new/",
-        {"kind": "video", "title": "Briefing", "duration_seconds": 12, "video_file": upload},
+        {
+            "kind": "video",
+            "title": "Briefing",
+            "duration_seconds": 12,
+            "video_file": upload,
+            "transcript": "What the briefing says.",
+        },
     )
 
 
