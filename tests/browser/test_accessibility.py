@@ -16,6 +16,7 @@ that every control it lands on shows a focus indicator of at least 3:1 against i
 """
 
 import io
+import itertools
 import json
 import re
 import subprocess
@@ -615,3 +616,26 @@ def test_a_learner_completes_a_document_a_quiz_and_a_survey_with_the_keyboard_al
     }
     assert progress == {"reading": True, "check": True, "feedback": True}
     assert len(keys.checked) > 20, keys.checked
+
+
+# Runs in the page: the chart's labels as drawn (shown ones only), in CSS pixels.
+CHART_LABELS = """() => [...document.querySelectorAll(".completion-chart text")]
+  .filter((t) => getComputedStyle(t).display !== "none")
+  .map((t) => { const b = t.getBoundingClientRect();
+    return {text: t.textContent, left: b.left, right: b.right, height: b.height}; })"""
+
+
+def test_the_dashboard_chart_stays_readable_on_a_phone(page: Page, monkeypatch):
+    """At 320 px the chart's labels are drawn at 9 px or more and do not overlap."""
+    _journey_data(monkeypatch)
+    _sign_in(page, "supervisor@example.com", DEMO_PASSWORD)
+    page.set_viewport_size(NARROW)
+    page.goto("/agency/")
+    labels = page.evaluate(CHART_LABELS)
+    dates = [label for label in labels if not label["text"].strip().isdigit()]
+    assert len(dates) >= 3, labels
+    assert all(label["height"] >= 9 for label in labels), labels
+    for before, after in itertools.pairwise(dates):
+        assert before["right"] <= after["left"], (before, after)
+    page.set_viewport_size(WIDE)
+    assert len(page.evaluate(CHART_LABELS)) > len(labels)  # on a wide screen every label shows
