@@ -20,11 +20,14 @@ import itertools
 import json
 import re
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.management import call_command
 from playwright.sync_api import Page, Response, expect
 
@@ -51,13 +54,17 @@ SEED_MODULE_ONE = "understanding-csam-and-its-impacts"
 SEED_MODULE_TWO = "making-first-contact-and-victim-communication-in-csam-cases"
 LEARNER = "learner@example.com"  # part-way through the seed series: module two is locked
 GRADUATE = "liam.walsh@example.com"  # completed the seed series: certificates, transcript rows
+# In this order: the signed-out visitor comes last, to meet the two-factor step the learner's
+# journey turned on.
 ACCOUNTS = {
-    "signed out": None,
     "learner": LEARNER,
     "graduate": GRADUATE,
     "supervisor": "supervisor@example.com",
     "author": "author@example.com",
+    "signed out": None,
 }
+# What a page shows when it refuses what was sent.
+ERRORS = ".invalid-feedback, .alert-danger, .alert-warning, .errorlist, [role=alert]"
 
 Action = Callable[[Page], None]
 
@@ -79,6 +86,7 @@ def _submit(button: str | re.Pattern[str]) -> Action:
         page.locator("main form").evaluate_all("forms => forms.forEach(f => f.noValidate = true)")
         with page.expect_navigation():
             page.locator("main").get_by_role("button", name=button).first.click()
+        expect(page.locator(ERRORS).first).to_be_visible()
 
     return act
 
@@ -100,6 +108,36 @@ def _answer_quiz_wrongly(page: Page) -> None:
     with page.expect_navigation():
         page.get_by_role("button", name="Submit answers").click()
     expect(page.locator("#results")).to_contain_text("not passed yet")
+
+
+def _turn_on_authenticator(page: Page) -> None:
+    """Turn on an authenticator app with a real code, then open the recovery codes it issued."""
+    secret = page.locator("#authenticator_secret").input_value()
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
+    page.get_by_label(re.compile("Authenticator code", re.I)).fill(code)
+    with page.expect_navigation():
+        page.locator("main").get_by_role("button", name="Turn on").click()
+    expect(page).not_to_have_url(re.compile(r"/totp/activate/"))
+    page.goto("/accounts/2fa/recovery-codes/")
+
+
+def _password_then_code(code: str | None) -> Action:
+    """Sign in as the learner, who has an authenticator app by then: the code's step; with
+    ``code``, that code entered too."""
+
+    def act(page: Page) -> None:
+        page.context.clear_cookies()  # no sign-in half done from the state before
+        page.goto("/accounts/login/")
+        page.get_by_label("Email").fill(LEARNER)
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        with page.expect_navigation():
+            page.locator("main").get_by_role("button", name=re.compile("^sign in$", re.I)).click()
+        expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
+        if code is not None:
+            page.locator("main input[type=text], main input:not([type])").first.fill(code)
+            _submit(re.compile("sign in|confirm|verify", re.I))(page)
+
+    return act
 
 
 def _reauthenticate(page: Page) -> None:
@@ -138,6 +176,10 @@ JOURNEY = [
     State("signed out", "password reset", "/accounts/password/reset/"),
     State("signed out", "certificate check", "/certificates/verify/{certificate}/"),
     State("signed out", "page not found", "/no-such-page/"),
+    State("signed out", "two-factor step", "/accounts/login/", _password_then_code(None)),
+    State(
+        "signed out", "two-factor, wrong code", "/accounts/login/", _password_then_code("000000")
+    ),
     State("learner", "home", "/"),
     State("learner", "catalog", "/series/"),
     State("learner", "seed series", "/series/{seed_series}/"),
@@ -168,6 +210,8 @@ JOURNEY = [
         "/accounts/2fa/totp/activate/",
         _fill_and_submit({"Authenticator code": "000000"}, "Turn on"),
     ),
+    State("learner", "recovery codes", "/accounts/2fa/totp/activate/", _turn_on_authenticator),
+    State("learner", "two-factor, turned on", "/accounts/2fa/"),
     State("graduate", "certificates", "/certificates/"),
     State("graduate", "transcript", "/transcript/"),
     State("supervisor", "dashboard", "/agency/"),
