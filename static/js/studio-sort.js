@@ -1,5 +1,5 @@
 // Drag and drop for the studio's module and component lists: SortableJS moves the items,
-// htmx posts the new order (hx-trigger="end" on the list). The ↑/↓ buttons work without this.
+// htmx posts the new order (data-hx-trigger="end" on the list). The ↑/↓ buttons work without this.
 (function () {
   "use strict";
   const csrf = document.querySelector("input[name=csrfmiddlewaretoken]");

@@ -168,6 +168,8 @@ def _chart(weeks: list) -> dict:
                 + ("completion" if n == 1 else "completions"),
                 "label": f"{monday.day} {monday:%b %y}" if i % 4 == 0 else "",
                 "label_x": f"{left + i * step + step / 2:.1f}",
+                # Every other label gives way on a phone, where the labels are drawn larger.
+                "label_minor": i % 8 == 4,
             }
         )
     return {
