@@ -458,6 +458,7 @@ MATRIX: dict[str, list[Case]] = {
         Case(roles(anonymous=401, **dict.fromkeys(SIGNED_IN, 200)), method="post"),
     ],
     "toolkit:index": [Case(signed_in(200))],
+    "wellness": [Case(everyone(200))],  # the footer's link, public
     "reminders:preferences": [Case(signed_in(200))],
     # The signed link is the key: it opens without a session, for whoever holds it.
     "reminders:unsubscribe": [
