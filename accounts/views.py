@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services, sessions
 from accounts.access import MFA_ENROLLMENT_BINDING_KEY
@@ -40,7 +40,35 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             return redirect("accounts:profile")
         messages.error(request, "Your profile is not saved yet: please correct the fields marked.")
-    return render(request, "accounts/profile.html", {"form": form})
+    token = selectors.calendar_token(user)
+    calendar_url = (
+        request.build_absolute_uri(reverse("calendar-feed", kwargs={"token": token}))
+        if token
+        else None
+    )
+    return render(request, "accounts/profile.html", {"form": form, "calendar_url": calendar_url})
+
+
+@require_POST
+def calendar_link(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Make a new private calendar link (the old one stops working) or stop the link."""
+    action = request.POST.get("action")
+    if action == "reset":
+        had_one = bool(request.user.calendar_key)
+        services.calendar_link_reset(user=request.user, request=request)
+        messages.success(
+            request,
+            "Your new calendar link is below. The old link no longer works: add the new one "
+            "to your calendar app."
+            if had_one
+            else "Your calendar link is ready: add it to your calendar app.",
+        )
+    elif action == "stop":
+        services.calendar_link_stop(user=request.user, request=request)
+        messages.success(request, "Your calendar link no longer works. Nothing else changed.")
+    else:
+        messages.error(request, "Nothing changed: choose to reset or to stop the calendar link.")
+    return redirect(reverse("accounts:profile") + "#calendar")
 
 
 def _mfa_next(request: AuthenticatedHttpRequest) -> str:

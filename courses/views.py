@@ -16,7 +16,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
+from accounts.selectors import user_for_calendar_token
 from courses import quiz_views, quizzes, selectors, services
+from courses.calendar import learner_calendar
 from courses.media import video_response
 from courses.models import Component, Series
 from courses.selectors import ModuleState, Outline
@@ -76,6 +78,26 @@ def home(request: HttpRequest) -> HttpResponse:
         "courses/home.html",
         {"enrollments": enrollments, "today": timezone.localdate()},
     )
+
+
+@login_not_required
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The learner's private calendar feed. Calendar apps fetch it with no session: the
+    unguessable token in the URL is the key; a reset or stopped link, or any other token, is
+    404 (the same answer, so a token cannot be probed)."""
+    user = user_for_calendar_token(token)
+    if user is None:
+        raise Http404("No such calendar.")
+    body = learner_calendar(
+        user=user,
+        absolute=request.build_absolute_uri,
+        domain=request.get_host().rsplit(":", 1)[0],
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="training-due-dates.ics"'
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 @require_GET

@@ -26,6 +26,8 @@ urlpatterns = [
     path("toolkit/", include("toolkit.urls")),
     # Public: the footer's wellness link on every page, for signed-out visitors too.
     path("wellness/", toolkit_views.wellness, name="wellness"),
+    # A learner's private calendar feed: the token is the key (no session), see the profile.
+    path("calendar/<str:token>.ics", course_views.calendar_feed, name="calendar-feed"),
     path("agency/", include("supervision.urls")),
     path("", include("certificates.transcript_urls")),
     path("reminders/", include("reminders.urls")),
