@@ -19,6 +19,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.selectors import user_for_calendar_token
 from courses import quiz_views, quizzes, selectors, services
 from courses.calendar import learner_calendar
+from courses.forms import CatalogSearchForm
 from courses.media import video_response
 from courses.models import Component, Series
 from courses.selectors import ModuleState, Outline
@@ -102,8 +103,15 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def catalogue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    series_list = selectors.series_catalogue(user=request.user)
-    return render(request, "courses/catalogue.html", {"series_list": series_list})
+    form = CatalogSearchForm(request.GET or None)
+    # A refused search (too long, a null character) says why and shows the whole catalog.
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    series_list = selectors.series_catalogue(user=request.user, query=query)
+    return render(
+        request,
+        "courses/catalogue.html",
+        {"series_list": series_list, "form": form, "query": query},
+    )
 
 
 @require_GET
