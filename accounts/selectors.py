@@ -65,6 +65,11 @@ def mfa_enrollment_needs_email_code(user: User) -> bool:
     return settings.LMS_REQUIRE_MFA and not has_mfa(user) and mfa_required_by_role(user)
 
 
+def belongs_to_an_agency(user: User) -> bool:
+    """Whether the user is a member (learner or supervisor) of any agency."""
+    return Membership.objects.filter(user=user).exists()
+
+
 def verified_primary_email(user: User) -> str | None:
     """The address the user signs in with, if it is verified (codes and notices go there)."""
     return (

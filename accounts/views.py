@@ -16,6 +16,7 @@ from accounts import selectors, services, sessions
 from accounts.access import MFA_ENROLLMENT_BINDING_KEY
 from accounts.forms import MfaEmailCodeForm, ProfileForm
 from accounts.http import AuthenticatedHttpRequest
+from accounts.middleware import SESSION_KEY as AGENCY_ZONE_KEY
 from accounts.sessions import session_passive
 
 
@@ -47,6 +48,34 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
         else None
     )
     return render(request, "accounts/profile.html", {"form": form, "calendar_url": calendar_url})
+
+
+@require_POST
+def agency_join(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """“Check again” on the home page of a learner in no agency: join the agency that has since
+    registered the domain of their verified address, if one has."""
+    email = selectors.verified_primary_email(request.user)
+    membership = (
+        services.membership_join_by_email_domain(user=request.user, email=email, request=request)
+        if email
+        else None
+    )
+    if membership is None:
+        domain = (email or request.user.email).rpartition("@")[2]
+        messages.info(
+            request,
+            f"No agency has registered @{domain} yet. Nothing changed; try again once your "
+            "agency tells you it is registered.",
+        )
+    else:
+        # Dates follow the agency's zone from the next page on, as after a sign-in.
+        request.session[AGENCY_ZONE_KEY] = membership.agency.timezone
+        messages.success(
+            request,
+            f"You are now a learner of {membership.agency.name}. Training it assigns you "
+            "appears here.",
+        )
+    return redirect("home")
 
 
 @require_POST

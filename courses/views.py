@@ -16,7 +16,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.selectors import user_for_calendar_token
+from accounts.middleware import NAV_AUTHOR_KEY
+from accounts.middleware import SESSION_KEY as AGENCY_ZONE_KEY
+from accounts.selectors import belongs_to_an_agency, user_for_calendar_token
 from courses import quiz_views, quizzes, selectors, services
 from courses.calendar import learner_calendar
 from courses.forms import CatalogSearchForm
@@ -77,8 +79,27 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "courses/home.html",
-        {"enrollments": enrollments, "today": timezone.localdate()},
+        {
+            "enrollments": enrollments,
+            "today": timezone.localdate(),
+            "without_agency": _without_agency(request),
+        },
     )
+
+
+def _without_agency(request: HttpRequest) -> str | None:
+    """For a learner in no agency, the email domain no agency has registered (what the home
+    page's next steps name); None otherwise. Sign-in remembers a member's agency time zone in
+    the session, so a member's page costs no query for this."""
+    user = request.user
+    if (
+        request.session.get(AGENCY_ZONE_KEY)
+        or user.is_staff
+        or request.session.get(NAV_AUTHOR_KEY)
+        or belongs_to_an_agency(user)  # type: ignore[arg-type]
+    ):
+        return None
+    return user.email.rpartition("@")[2]  # type: ignore[union-attr]
 
 
 @login_not_required

@@ -477,6 +477,11 @@ MATRIX: dict[str, list[Case]] = {
         Case(everyone(200), _calendar_token),
         Case(everyone(404), _forged_calendar_token, label="forged"),
     ],
+    # “Check again” for a learner in no agency: joins by the verified address's domain.
+    "accounts:agency-join": [
+        Case(signed_in(Redirect("/")), method="post"),
+        Case(signed_in(405), label="get"),
+    ],
     "accounts:calendar-link": [
         Case(signed_in(Redirect("/accounts/profile/#calendar")), method="post"),
         Case(signed_in(405), label="get"),
