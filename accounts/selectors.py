@@ -65,6 +65,12 @@ def mfa_enrollment_needs_email_code(user: User) -> bool:
     return settings.LMS_REQUIRE_MFA and not has_mfa(user) and mfa_required_by_role(user)
 
 
+def agency_join_domains(agency: Agency) -> list[str]:
+    """The verified email domains by which new users join ``agency`` (what its empty pages
+    tell a supervisor)."""
+    return list(agency.domains.filter(verified=True).values_list("domain", flat=True))
+
+
 def belongs_to_an_agency(user: User) -> bool:
     """Whether the user is a member (learner or supervisor) of any agency."""
     return Membership.objects.filter(user=user).exists()

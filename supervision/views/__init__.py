@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import mfa_setup_redirect
 from accounts.http import SupervisorHttpRequest
 from accounts.models import Agency, Membership, User
+from accounts.selectors import agency_join_domains
 from accounts.services import MembershipRefused, membership_remove
 from courses.assignments import (
     AssignmentRefused,
@@ -133,6 +134,8 @@ def dashboard(request: SupervisorHttpRequest) -> HttpResponse:
             "overdue_total": figures.overdue_total,
             "as_of": figures.as_of,
             "standings": figures.standings,
+            # Read only by the empty state (an agency with no enrollment yet).
+            "join_domains": SimpleLazyObject(partial(agency_join_domains, agency)),
             # What the kept fragments show, as their cache keys (see the template).
             "fragment_keys": {
                 "series": [
@@ -255,6 +258,9 @@ def learners(request: SupervisorHttpRequest) -> HttpResponse:
             "query": _query(agency, filters),
             "status_labels": dict(EnrollmentStatus.choices),
             "today": agency.today(),
+            "filtered": bool(filters.series or filters.status or filters.overdue or filters.q),
+            # Read only by the empty state (an agency with no enrollment yet).
+            "join_domains": SimpleLazyObject(partial(agency_join_domains, agency)),
         },
     )
 
