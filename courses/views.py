@@ -55,7 +55,7 @@ def _gate(
     content advisory. None when the way is clear."""
     series_url = outline.series.get_absolute_url()
     if outline.enrollment is None:
-        messages.info(request, "Enrol in this series to start its modules.")
+        messages.info(request, "Enroll in this series to start its modules.")
         return redirect(series_url)
     if state.locked:
         names = ", ".join(f"“{m.title}”" for m in state.missing_prerequisites)
@@ -526,5 +526,5 @@ def component_media(
         kind=Component.Kind.VIDEO,
     )
     if not series.enrollments.filter(user=request.user).exists():
-        raise Http404("Enrol to watch this video.")
+        raise Http404("Enroll to watch this video.")
     return video_response(request, component)

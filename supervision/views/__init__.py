@@ -660,7 +660,7 @@ def assignment_edit(request: SupervisorHttpRequest, assignment_id: int) -> HttpR
     )
     agency = assignment.agency
     if assignment.is_cancelled:
-        messages.info(request, "This assignment was cancelled; it can no longer be changed.")
+        messages.info(request, "This assignment was canceled; it can no longer be changed.")
         return redirect(_assignments_url(agency))
     form = AssignmentChangeForm(request.POST or None, assignment=assignment, today=agency.today())
     if request.method == "POST" and form.is_valid():
@@ -704,13 +704,13 @@ def assignment_cancel_view(request: SupervisorHttpRequest, assignment_id: int) -
     )
     agency = assignment.agency
     if assignment.is_cancelled:
-        messages.info(request, "This assignment was already cancelled.")
+        messages.info(request, "This assignment was already canceled.")
         return redirect(_assignments_url(agency))
     if request.method == "POST":
         assignment_cancel(by=request.user, assignment=assignment, request=request)
         messages.success(
             request,
-            f"“{assignment.series.title}” cancelled: no more reminders or refreshers from it, "
+            f"“{assignment.series.title}” canceled: no more reminders or refreshers from it, "
             "and learners who join later do not receive it. Enrollments and progress are kept.",
         )
         return redirect(_assignments_url(agency))
