@@ -148,7 +148,8 @@ def user_for_calendar_token(token: str) -> User | None:
     """The active user whose current calendar link carries ``token``; None for an unknown,
     malformed, reset or stopped one. One query."""
     user_id, _, mac = token.partition("-")
-    if not (user_id.isdigit() and len(user_id) <= 18 and len(mac) == 64):
+    # One spelling per link: digits only, no leading zero (``int`` would read "03" as 3 too).
+    if not (user_id.isdigit() and len(user_id) <= 18 and user_id[0] != "0" and len(mac) == 64):
         return None
     user = User.objects.filter(pk=int(user_id), is_active=True).exclude(calendar_key="").first()
     if user is None or not constant_time_compare(

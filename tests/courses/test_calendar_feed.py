@@ -168,6 +168,13 @@ def test_a_token_with_another_users_id_is_404(client, linked, other_learner):
     assert client.get(f"/calendar/{forged}.ics").status_code == 404
 
 
+def test_the_same_token_with_a_leading_zero_is_404(client, linked):
+    """A link has one spelling: “03-…” does not open user 3's feed."""
+    token = calendar_token(linked)
+    assert token and client.get(f"/calendar/{token}.ics").status_code == 200
+    assert client.get(f"/calendar/0{token}.ics").status_code == 404
+
+
 def test_deactivated_users_feed_is_404(client, linked):
     """An account that is switched off publishes nothing."""
     url = _feed_url(linked)
