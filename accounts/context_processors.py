@@ -7,10 +7,9 @@ from accounts.middleware import NAV_AUTHOR_KEY, NAV_SUPERVISOR_KEY
 
 
 def wellness(request: HttpRequest) -> dict[str, str]:
-    """Where the “wellness resources” links on every page lead: survivor care in the toolkit,
-    at NCMEC's “Coping with CSAM Exposure”."""
-    url = reverse("toolkit:index") + "?category=survivor_care"
-    return {"wellness_url": f"{url}#resource-{settings.LMS_WELLNESS_RESOURCE_SLUG}"}
+    """Where the “wellness resources” links on every page lead: the public wellness page
+    (signed-out visitors too), which opens with NCMEC's “Coping with CSAM Exposure”."""
+    return {"wellness_url": reverse("wellness")}
 
 
 def navigation(request: HttpRequest) -> dict[str, bool]:

@@ -70,6 +70,11 @@ class User(AbstractUser):
         choices=PREFERRED_LANGUAGES,
         help_text=_("Empty: the language your browser asks for."),
     )
+    # The private calendar feed's random key (accounts.selectors.calendar_token): empty, no
+    # feed; a new key ends every link made with the old one.
+    calendar_key = models.CharField(
+        _("calendar feed key"), max_length=64, blank=True, editable=False
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

@@ -10,6 +10,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.models import Agency, Membership, MfaEnrollmentCode, User
 
@@ -69,6 +70,17 @@ def mfa_enrollment_needs_email_code(user: User) -> bool:
     return settings.LMS_REQUIRE_MFA and not has_mfa(user) and mfa_required_by_role(user)
 
 
+def agency_join_domains(agency: Agency) -> list[str]:
+    """The verified email domains by which new users join ``agency`` (what its empty pages
+    tell a supervisor)."""
+    return list(agency.domains.filter(verified=True).values_list("domain", flat=True))
+
+
+def belongs_to_an_agency(user: User) -> bool:
+    """Whether the user is a member (learner or supervisor) of any agency."""
+    return Membership.objects.filter(user=user).exists()
+
+
 def verified_primary_email(user: User) -> str | None:
     """The address the user signs in with, if it is verified (codes and notices go there)."""
     return (
@@ -117,3 +129,36 @@ def mfa_enrollment_code_live(*, user: User, binding: str | None) -> MfaEnrollmen
         .order_by("-created_at")
         .first()
     )
+
+
+# --- The private calendar feed -------------------------------------------------------------
+
+_CALENDAR_SALT = "accounts.calendar-feed"
+
+
+def _calendar_mac(*, user_id: int, key: str) -> str:
+    return salted_hmac(_CALENDAR_SALT, f"{user_id}:{key}", algorithm="sha256").hexdigest()
+
+
+def calendar_token(user: User) -> str | None:
+    """The token of the user's calendar feed link, or None when they have none. It is made from
+    the user's random key and the site's secret: the database alone does not give it, and a new
+    key (``accounts.services.calendar_link_reset``) ends the old link."""
+    if not user.calendar_key:
+        return None
+    return f"{user.pk}-{_calendar_mac(user_id=user.pk, key=user.calendar_key)}"
+
+
+def user_for_calendar_token(token: str) -> User | None:
+    """The active user whose current calendar link carries ``token``; None for an unknown,
+    malformed, reset or stopped one. One query."""
+    user_id, _, mac = token.partition("-")
+    # One spelling per link: digits only, no leading zero (``int`` would read "03" as 3 too).
+    if not (user_id.isdigit() and len(user_id) <= 18 and user_id[0] != "0" and len(mac) == 64):
+        return None
+    user = User.objects.filter(pk=int(user_id), is_active=True).exclude(calendar_key="").first()
+    if user is None or not constant_time_compare(
+        mac, _calendar_mac(user_id=user.pk, key=user.calendar_key)
+    ):
+        return None
+    return user

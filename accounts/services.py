@@ -112,6 +112,28 @@ def profile_update(
     return user
 
 
+# --- The private calendar feed -------------------------------------------------------------
+
+
+@transaction.atomic
+def calendar_link_reset(*, user: User, request: HttpRequest | None = None) -> User:
+    """Give the user a new calendar feed link (``accounts.selectors.calendar_token``): a new
+    random key, so the link made before, wherever it was copied, answers 404 from now on."""
+    user.calendar_key = secrets.token_urlsafe(32)
+    user.save(update_fields=["calendar_key"])
+    audit_record(action="calendar.link_reset", actor=user, target=user, request=request)
+    return user
+
+
+@transaction.atomic
+def calendar_link_stop(*, user: User, request: HttpRequest | None = None) -> User:
+    """End the user's calendar feed link without making a new one."""
+    user.calendar_key = ""
+    user.save(update_fields=["calendar_key"])
+    audit_record(action="calendar.link_stopped", actor=user, target=user, request=request)
+    return user
+
+
 # --- Two-factor authentication -------------------------------------------------------------
 
 MFA_CODE_DIGITS = 8

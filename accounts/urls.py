@@ -9,6 +9,8 @@ app_name = "accounts"
 
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
+    path("profile/calendar/", views.calendar_link, name="calendar-link"),
+    path("agency/join/", views.agency_join, name="agency-join"),
     path("2fa/email-code/", views.mfa_email_code, name="mfa-email-code"),
     # allauth's own pages that add an authenticator, behind the emailed-code gate. lms/urls.py
     # includes this file before allauth's, so these paths resolve here first (and

@@ -10,12 +10,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services, sessions
 from accounts.access import MFA_ENROLLMENT_BINDING_KEY
 from accounts.forms import MfaEmailCodeForm, ProfileForm
 from accounts.http import AuthenticatedHttpRequest
+from accounts.middleware import SESSION_KEY as AGENCY_ZONE_KEY
 from accounts.sessions import session_passive
 
 
@@ -40,7 +41,63 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             return redirect("accounts:profile")
         messages.error(request, "Your profile is not saved yet: please correct the fields marked.")
-    return render(request, "accounts/profile.html", {"form": form})
+    token = selectors.calendar_token(user)
+    calendar_url = (
+        request.build_absolute_uri(reverse("calendar-feed", kwargs={"token": token}))
+        if token
+        else None
+    )
+    return render(request, "accounts/profile.html", {"form": form, "calendar_url": calendar_url})
+
+
+@require_POST
+def agency_join(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """“Check again” on the home page of a learner in no agency: join the agency that has since
+    registered the domain of their verified address, if one has."""
+    email = selectors.verified_primary_email(request.user)
+    membership = (
+        services.membership_join_by_email_domain(user=request.user, email=email, request=request)
+        if email
+        else None
+    )
+    if membership is None:
+        domain = (email or request.user.email).rpartition("@")[2]
+        messages.info(
+            request,
+            f"No agency has registered @{domain} yet. Nothing changed; try again once your "
+            "agency tells you it is registered.",
+        )
+    else:
+        # Dates follow the agency's zone from the next page on, as after a sign-in.
+        request.session[AGENCY_ZONE_KEY] = membership.agency.timezone
+        messages.success(
+            request,
+            f"You are now a learner of {membership.agency.name}. Training it assigns you "
+            "appears here.",
+        )
+    return redirect("home")
+
+
+@require_POST
+def calendar_link(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Make a new private calendar link (the old one stops working) or stop the link."""
+    action = request.POST.get("action")
+    if action == "reset":
+        had_one = bool(request.user.calendar_key)
+        services.calendar_link_reset(user=request.user, request=request)
+        messages.success(
+            request,
+            "Your new calendar link is below. The old link no longer works: add the new one "
+            "to your calendar app."
+            if had_one
+            else "Your calendar link is ready: add it to your calendar app.",
+        )
+    elif action == "stop":
+        services.calendar_link_stop(user=request.user, request=request)
+        messages.success(request, "Your calendar link no longer works. Nothing else changed.")
+    else:
+        messages.error(request, "Nothing changed: choose to reset or to stop the calendar link.")
+    return redirect(reverse("accounts:profile") + "#calendar")
 
 
 def _mfa_next(request: AuthenticatedHttpRequest) -> str:

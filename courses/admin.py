@@ -193,6 +193,6 @@ class AssignmentAdmin(admin.ModelAdmin):
             assignment_cancel(by=request.user, assignment=assignment, request=request)
         self.message_user(
             request,
-            f"{queryset.count()} assignment(s) cancelled: no more reminders or refreshers.",
+            f"{queryset.count()} assignment(s) canceled: no more reminders or refreshers.",
             messages.SUCCESS,
         )

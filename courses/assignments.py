@@ -375,7 +375,7 @@ def assignment_change(
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     _refuse_unless_manager(by, assignment.agency)
     if assignment.is_cancelled:
-        raise AssignmentRefused("This assignment was cancelled; it can no longer be changed.")
+        raise AssignmentRefused("This assignment was canceled; it can no longer be changed.")
     if (due_on is None) == (due_in_days is None):
         raise AssignmentRefused("Give either a due date or a number of days, not both.")
     before = _rule(assignment)

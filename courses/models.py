@@ -424,14 +424,14 @@ class Assignment(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # A cancelled assignment sends no more reminders, opens no more refreshers and reaches no
     # new learner; its enrollments and their history stay.
-    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("canceled at"), null=True, blank=True)
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("cancelled by"),
+        verbose_name=_("canceled by"),
     )
 
     objects = AssignmentQuerySet.as_manager()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -31,10 +31,32 @@ def series_visible_to(*, user: User) -> QuerySet[Series]:
     )
 
 
-def series_catalogue(*, user: User) -> list[Series]:
-    """Published series with their module count and, as ``my_enrollment``, the learner's cycle."""
+SEARCH_WORDS = 8  # words of a search that count; the rest are ignored
+
+
+def _series_matching(series: QuerySet[Series], query: str) -> QuerySet[Series]:
+    """Series with every word of ``query`` in their title, summary, provider or topics, or in
+    the title or summary of one of their live modules: one condition of the same query."""
+    for word in query.split()[:SEARCH_WORDS]:
+        in_module = Module.objects.filter(live_modules_q(), series=OuterRef("pk")).filter(
+            Q(title__icontains=word) | Q(summary__icontains=word)
+        )
+        series = series.filter(
+            Q(title__icontains=word)
+            | Q(summary__icontains=word)
+            | Q(provider__icontains=word)
+            | Q(topics__icontains=word)
+            | Exists(in_module)
+        )
+    return series
+
+
+def series_catalogue(*, user: User, query: str = "") -> list[Series]:
+    """Published series with their module count and, as ``my_enrollment``, the learner's cycle;
+    with ``query``, only those matching every word of it (``_series_matching``). Two queries
+    whatever the number of series."""
     series_list: list[Series] = list(
-        Series.objects.filter(status=Series.Status.PUBLISHED)
+        _series_matching(Series.objects.filter(status=Series.Status.PUBLISHED), query)
         .annotate(module_count=Count("modules", filter=live_modules_q("modules__"), distinct=True))
         .order_by("title")
     )

@@ -62,7 +62,7 @@ def enrollment_create(
     partial unique constraint guarantees it).
     """
     if series.status != Series.Status.PUBLISHED:
-        raise ProgressRefused("This series is not open for enrolment.")
+        raise ProgressRefused("This series is not open for enrollment.")
     existing = enrollment_current(user=user, series=series)
     if existing is not None:
         return existing
@@ -116,7 +116,7 @@ def progress_for_update(*, user: User, component: Component, now: datetime) -> P
         Enrollment.objects.filter(user=user, series_id=series_id).order_by("-cycle").first()
     )
     if enrollment is None:
-        raise ProgressRefused("Enrol in this series to record your progress.")
+        raise ProgressRefused("Enroll in this series to record your progress.")
     if not module_unlocked(enrollment=enrollment, module=component.module):
         raise ProgressRefused("Complete the modules this one builds on first.")
     if not advisory_cleared(user=user, module=component.module):

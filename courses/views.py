@@ -16,7 +16,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
+from accounts.middleware import NAV_AUTHOR_KEY
+from accounts.middleware import SESSION_KEY as AGENCY_ZONE_KEY
+from accounts.selectors import belongs_to_an_agency, user_for_calendar_token
 from courses import quiz_views, quizzes, selectors, services
+from courses.calendar import learner_calendar
+from courses.forms import CatalogSearchForm
 from courses.media import captions_response, video_response
 from courses.models import Component, Series
 from courses.selectors import ModuleState, Outline
@@ -50,7 +55,7 @@ def _gate(
     content advisory. None when the way is clear."""
     series_url = outline.series.get_absolute_url()
     if outline.enrollment is None:
-        messages.info(request, "Enrol in this series to start its modules.")
+        messages.info(request, "Enroll in this series to start its modules.")
         return redirect(series_url)
     if state.locked:
         names = ", ".join(f"“{m.title}”" for m in state.missing_prerequisites)
@@ -74,14 +79,60 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "courses/home.html",
-        {"enrollments": enrollments, "today": timezone.localdate()},
+        {
+            "enrollments": enrollments,
+            "today": timezone.localdate(),
+            "without_agency": _without_agency(request),
+        },
     )
+
+
+def _without_agency(request: HttpRequest) -> str | None:
+    """For a learner in no agency, the email domain no agency has registered (what the home
+    page's next steps name); None otherwise. Sign-in remembers a member's agency time zone in
+    the session, so a member's page costs no query for this."""
+    user = request.user
+    if (
+        request.session.get(AGENCY_ZONE_KEY)
+        or user.is_staff
+        or request.session.get(NAV_AUTHOR_KEY)
+        or belongs_to_an_agency(user)  # type: ignore[arg-type]
+    ):
+        return None
+    return user.email.rpartition("@")[2]  # type: ignore[union-attr]
+
+
+@login_not_required
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The learner's private calendar feed. Calendar apps fetch it with no session: the
+    unguessable token in the URL is the key; a reset or stopped link, or any other token, is
+    404 (the same answer, so a token cannot be probed)."""
+    user = user_for_calendar_token(token)
+    if user is None:
+        raise Http404("No such calendar.")
+    body = learner_calendar(
+        user=user,
+        absolute=request.build_absolute_uri,
+        domain=request.get_host().rsplit(":", 1)[0],
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="training-due-dates.ics"'
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 @require_GET
 def catalogue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    series_list = selectors.series_catalogue(user=request.user)
-    return render(request, "courses/catalogue.html", {"series_list": series_list})
+    form = CatalogSearchForm(request.GET or None)
+    # A refused search (too long, a null character) says why and shows the whole catalog.
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    series_list = selectors.series_catalogue(user=request.user, query=query)
+    return render(
+        request,
+        "courses/catalogue.html",
+        {"series_list": series_list, "form": form, "query": query},
+    )
 
 
 @require_GET
@@ -474,7 +525,7 @@ def _video_for_learner(
         kind=Component.Kind.VIDEO,
     )
     if not series.enrollments.filter(user=request.user).exists():
-        raise Http404("Enrol to watch this video.")
+        raise Http404("Enroll to watch this video.")
     return component
 
 

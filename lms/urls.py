@@ -6,6 +6,7 @@ from certificates.views import credentials as credential_views
 from courses import views as course_views
 from lms import views
 from lms.converters import IdConverter
+from toolkit import views as toolkit_views
 
 # Before the apps' URLs are read: they name ids with it (<id:learner_id>).
 register_converter(IdConverter, "id")
@@ -23,6 +24,10 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("series/", include("courses.urls")),
     path("toolkit/", include("toolkit.urls")),
+    # Public: the footer's wellness link on every page, for signed-out visitors too.
+    path("wellness/", toolkit_views.wellness, name="wellness"),
+    # A learner's private calendar feed: the token is the key (no session), see the profile.
+    path("calendar/<str:token>.ics", course_views.calendar_feed, name="calendar-feed"),
     path("agency/", include("supervision.urls")),
     path("", include("certificates.transcript_urls")),
     path("reminders/", include("reminders.urls")),

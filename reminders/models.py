@@ -38,7 +38,7 @@ class Reminder(models.Model):
         FAILED = "failed", _("Failed")
         # Taken back before it was sent: the learner left the agency, or the account was
         # deactivated (``reminders.services.reminders_cancel``, or the sender's own check).
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", _("Canceled")
 
     OPTIONAL_KINDS = (Kind.INACTIVE, Kind.DIGEST)
 

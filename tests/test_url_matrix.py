@@ -44,6 +44,8 @@ from django_celery_beat.models import (
 )
 
 from accounts.models import Agency, User
+from accounts.selectors import calendar_token
+from accounts.services import calendar_link_reset
 from audit.models import AuditEvent
 from audit.services import audit_record
 from certificates.models import Certificate
@@ -224,6 +226,7 @@ def _build_world() -> World:
         sent_by=users["supervisor_other_agency"],
     )
     EmailPreference.objects.create(user=users["learner_other_agency"], weekly_digest=False)
+    calendar_link_reset(user=users["learner"])  # the calendar feed's link
     audit_record(action="matrix.event", target=users["learner_other_agency"])
     bystander = User.objects.get(email="ethan.morales@example.com")  # a Demo PD learner, no role
     AdvisoryAcknowledgement.objects.get_or_create(user=bystander, module=module)
@@ -331,6 +334,16 @@ def _module_one(w: World) -> dict:
 
 def _unsubscribe_token(w: World) -> dict:
     return {"token": unsubscribe_token(user_id=w.users["learner"].pk, kind="inactive")}
+
+
+def _calendar_token(w: World) -> dict:
+    token = calendar_token(w.users["learner"])
+    assert token
+    return {"token": token}
+
+
+def _forged_calendar_token(w: World) -> dict:
+    return {"token": _calendar_token(w)["token"][:-4] + "0000"}
 
 
 def _forged_token(w: World) -> dict:
@@ -465,6 +478,21 @@ MATRIX: dict[str, list[Case]] = {
         Case(roles(anonymous=401, **dict.fromkeys(SIGNED_IN, 200)), method="post"),
     ],
     "toolkit:index": [Case(signed_in(200))],
+    "wellness": [Case(everyone(200))],  # the footer's link, public
+    # The learner's calendar feed: the token is the key, no session needed.
+    "calendar-feed": [
+        Case(everyone(200), _calendar_token),
+        Case(everyone(404), _forged_calendar_token, label="forged"),
+    ],
+    # “Check again” for a learner in no agency: joins by the verified address's domain.
+    "accounts:agency-join": [
+        Case(signed_in(Redirect("/")), method="post"),
+        Case(signed_in(405), label="get"),
+    ],
+    "accounts:calendar-link": [
+        Case(signed_in(Redirect("/accounts/profile/#calendar")), method="post"),
+        Case(signed_in(405), label="get"),
+    ],
     "reminders:preferences": [Case(signed_in(200))],
     # The signed link is the key: it opens without a session, for whoever holds it.
     "reminders:unsubscribe": [

@@ -27,7 +27,7 @@ class Resource(models.Model):
 
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     title = models.CharField(_("title"), max_length=255)
-    source = models.CharField(_("source organisation"), max_length=200, blank=True)
+    source = models.CharField(_("source organization"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
     url = models.URLField(_("external URL"), max_length=500)
     folder = models.CharField(_("folder"), max_length=20, choices=Folder.choices)

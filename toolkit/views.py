@@ -1,5 +1,7 @@
 from itertools import groupby
 
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -37,3 +39,17 @@ def index(request: HttpRequest) -> HttpResponse:
         "toolkit/index.html",
         {"form": form, "folders": folders, "count": len(resources), "searched": bool(filters)},
     )
+
+
+@login_not_required
+@require_GET
+def wellness(request: HttpRequest) -> HttpResponse:
+    """Wellness and secondary-trauma support, open to everyone: the footer links here from
+    every page, signed in or not. It shows the toolkit's survivor-care resources (public
+    documents) and nothing about whoever is asking."""
+    resources = sorted(
+        resources_listed(category=Resource.Category.SURVIVOR_CARE),
+        # NCMEC's "Coping with CSAM Exposure" first: it speaks to exposure itself.
+        key=lambda r: r.slug != settings.LMS_WELLNESS_RESOURCE_SLUG,
+    )
+    return render(request, "toolkit/wellness.html", {"resources": resources})

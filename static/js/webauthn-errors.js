@@ -23,7 +23,7 @@
     const name = exception && exception.name
     const box = errorBox()
     box.textContent = name === 'NotAllowedError'
-      ? 'The key did not answer, or the request was cancelled. Try again when your key or device is ready.'
+      ? 'The key did not answer, or the request was canceled. Try again when your key or device is ready.'
       : name === 'InvalidStateError'
         ? 'This key is already added to your account.'
         : 'Your browser could not use the key. Try again, or use another key or an authenticator app.'

@@ -24,7 +24,7 @@ class ResourceForm(forms.ModelForm):
     class Meta:
         model = Resource
         fields = ["title", "url", "source", "description", "folder", "category", "slug"]
-        labels = {"source": _("Source organisation")}
+        labels = {"source": _("Source organization")}
         help_texts = {
             "slug": _("Part of the resource's address. Leave empty to make one from the title."),
             "source": _("Who publishes it, e.g. NCMEC or National Children's Alliance."),

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import mfa_setup_redirect
 from accounts.http import SupervisorHttpRequest
 from accounts.models import Agency, Membership, User
+from accounts.selectors import agency_join_domains
 from accounts.services import MembershipRefused, membership_remove
 from courses.assignments import (
     AssignmentRefused,
@@ -134,6 +135,8 @@ def dashboard(request: SupervisorHttpRequest) -> HttpResponse:
             "overdue_total": figures.overdue_total,
             "as_of": figures.as_of,
             "standings": figures.standings,
+            # Read only by the empty state (an agency with no enrollment yet).
+            "join_domains": SimpleLazyObject(partial(agency_join_domains, agency)),
             # What the kept fragments show, as their cache keys (see the template).
             "fragment_keys": {
                 "series": [
@@ -258,6 +261,9 @@ def learners(request: SupervisorHttpRequest) -> HttpResponse:
             "query": _query(agency, filters),
             "status_labels": dict(EnrollmentStatus.choices),
             "today": agency.today(),
+            "filtered": bool(filters.series or filters.status or filters.overdue or filters.q),
+            # Read only by the empty state (an agency with no enrollment yet).
+            "join_domains": SimpleLazyObject(partial(agency_join_domains, agency)),
         },
     )
 
@@ -659,7 +665,7 @@ def assignment_edit(request: SupervisorHttpRequest, assignment_id: int) -> HttpR
     )
     agency = assignment.agency
     if assignment.is_cancelled:
-        messages.info(request, "This assignment was cancelled; it can no longer be changed.")
+        messages.info(request, "This assignment was canceled; it can no longer be changed.")
         return redirect(_assignments_url(agency))
     form = AssignmentChangeForm(request.POST or None, assignment=assignment, today=agency.today())
     if request.method == "POST" and form.is_valid():
@@ -703,13 +709,13 @@ def assignment_cancel_view(request: SupervisorHttpRequest, assignment_id: int) -
     )
     agency = assignment.agency
     if assignment.is_cancelled:
-        messages.info(request, "This assignment was already cancelled.")
+        messages.info(request, "This assignment was already canceled.")
         return redirect(_assignments_url(agency))
     if request.method == "POST":
         assignment_cancel(by=request.user, assignment=assignment, request=request)
         messages.success(
             request,
-            f"“{assignment.series.title}” cancelled: no more reminders or refreshers from it, "
+            f"“{assignment.series.title}” canceled: no more reminders or refreshers from it, "
             "and learners who join later do not receive it. Enrollments and progress are kept.",
         )
         return redirect(_assignments_url(agency))

@@ -107,7 +107,7 @@ def test_author_builds_reorders_publishes_and_a_learner_passes_the_quiz(
     # A learner finds it, enrols, and passes the quiz.
     _sign_in(page, "learner@example.com", DEMO_PASSWORD)
     page.goto(f"/series/{series.slug}/")
-    page.get_by_role("button", name=re.compile("Enrol", re.I)).click()
+    page.get_by_role("button", name=re.compile("Enroll", re.I)).click()
     page.goto(quiz.get_absolute_url())
     page.get_by_role("button", name="Start the quiz").click()
     page.get_by_label("The interviewer").check()

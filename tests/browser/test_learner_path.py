@@ -115,8 +115,8 @@ def test_new_learner_signs_up_and_completes_the_seed_series(
     screenshot(page, "learner-path-06-home-empty")
 
     # Catalogue and series page.
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Catalogue").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Catalogue")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Catalog").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Catalog")
     screenshot(page, "learner-path-07-catalogue")
     page.get_by_role("link", name=SERIES_TITLE).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(SERIES_TITLE)
@@ -131,9 +131,9 @@ def test_new_learner_signs_up_and_completes_the_seed_series(
     expect(modules.nth(1)).to_contain_text(f"Builds on “{MODULE_ONE}”")
     screenshot(page, "learner-path-08-series-before-enrolment")
 
-    page.get_by_role("button", name="Enrol in this series").click()
+    page.get_by_role("button", name="Enroll in this series").click()
     expect(page.get_by_role("status")).to_contain_text(f"You are enrolled in “{SERIES_TITLE}”.")
-    expect(page.get_by_role("button", name="Enrol in this series")).to_have_count(0)
+    expect(page.get_by_role("button", name="Enroll in this series")).to_have_count(0)
     screenshot(page, "learner-path-09-series-after-enrolment")
 
     # Module one: the content advisory comes first.

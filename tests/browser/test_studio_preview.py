@@ -53,7 +53,7 @@ def test_author_previews_the_seed_series_as_a_learner(
     page.get_by_role("link", name="Preview as learner").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(SERIES_TITLE)
     expect(page.get_by_text(BANNER)).to_be_visible()
-    expect(page.get_by_role("button", name="Enrol in this series")).to_be_disabled()
+    expect(page.get_by_role("button", name="Enroll in this series")).to_be_disabled()
     screenshot(page, "studio-preview-01-series")
 
     page.get_by_role("link", name=MODULE_ONE).click()

@@ -188,7 +188,7 @@ def test_another_learners_heartbeat_finds_no_row(client, other_learner, video):
     client.force_login(other_learner)
     response = _beat(client, video, 0, 5)
     assert response.status_code == 400
-    assert "Enrol" in response.json()["error"]
+    assert "Enroll" in response.json()["error"]
     assert not Progress.objects.filter(enrollment__user=other_learner).exists()
 
 

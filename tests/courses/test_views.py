@@ -160,7 +160,7 @@ def test_series_page_offers_enrolment_to_unenrolled_learner(learner_client, seri
     """The series page shows the enrol form until the learner enrols."""
     response = learner_client.get(SERIES_URL)
     assert response.status_code == 200
-    assert b"Enrol in this series" in response.content
+    assert b"Enroll in this series" in response.content
     assert (SERIES_URL + "enrol/").encode() in response.content
 
 
@@ -170,7 +170,7 @@ def test_series_page_shows_progress_and_start_to_enrolled_learner(learner_client
     assert response.status_code == 200
     assert b"My progress" in response.content
     assert b"Start the series" in response.content
-    assert b"Enrol in this series" not in response.content
+    assert b"Enroll in this series" not in response.content
 
 
 def test_enrol_post_enrols_learner_and_returns_to_series(learner_client, learner, series):
@@ -425,7 +425,7 @@ def test_archived_series_page_says_archived_and_offers_no_enrolment(
     Series.objects.filter(pk=series.pk).update(status=Series.Status.ARCHIVED)
     response = learner_client.get(SERIES_URL)
     assert b"This series has been archived." in response.content
-    assert b"Enrol in this series" not in response.content
+    assert b"Enroll in this series" not in response.content
     assert learner_client.get(VIDEO_URL + "media/").status_code == 200
 
 
@@ -434,7 +434,7 @@ def test_archived_series_refuses_enrolment_with_message(learner_client, learner,
     Series.objects.filter(pk=series.pk).update(status=Series.Status.ARCHIVED)
     response = learner_client.post(SERIES_URL + "enrol/")
     assert response.url == SERIES_URL
-    assert "This series is not open for enrolment." in _messages(response)
+    assert "This series is not open for enrollment." in _messages(response)
     assert Enrollment.objects.filter(user=learner).count() == 1
 
 
@@ -446,7 +446,7 @@ def test_component_page_redirects_unenrolled_learner_to_series_with_message(
     response = learner_client.get(path)
     assert response.status_code == 302
     assert response.url == SERIES_URL
-    assert _messages(response) == ["Enrol in this series to start its modules."]
+    assert _messages(response) == ["Enroll in this series to start its modules."]
     assert not Progress.objects.exists()
 
 
@@ -454,7 +454,7 @@ def test_progress_json_from_unenrolled_learner_is_400_and_saves_nothing(learner_
     """The progress endpoint refuses a learner who is not enrolled, in JSON."""
     response = _post_json(learner_client, VIDEO_URL + "progress/", {"watched": [[0, 5]]})
     assert response.status_code == 400
-    assert response.json() == {"error": "Enrol in this series to record your progress."}
+    assert response.json() == {"error": "Enroll in this series to record your progress."}
     assert not Progress.objects.exists()
     assert not Enrollment.objects.exists()
 
@@ -464,7 +464,7 @@ def test_progress_form_post_from_unenrolled_learner_redirects_with_message(learn
     response = learner_client.post(READING_URL + "progress/")
     assert response.status_code == 302
     assert response.url == READING_URL
-    assert _messages(response) == ["Enrol in this series to record your progress."]
+    assert _messages(response) == ["Enroll in this series to record your progress."]
     assert not Progress.objects.exists()
 
 
@@ -699,7 +699,7 @@ def test_unenrolled_learner_sees_no_one_elses_progress(learner, other_learner, e
     """A learner who has not enrolled sees the enrol form and untouched components."""
     services.progress_record(user=learner, component=_component("reading"))
     b = _signed_in(other_learner)
-    assert b"Enrol in this series" in b.get(SERIES_URL).content
+    assert b"Enroll in this series" in b.get(SERIES_URL).content
     module_page = b.get(MODULE_ONE_URL).content
     assert module_page.count(b"Not started") == 2
     assert b"Completed" not in module_page

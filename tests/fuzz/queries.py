@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from accounts.models import Agency
 from certificates.models import TrainingRule
+from courses.forms import CatalogSearchForm
 from courses.models import Component, EnrollmentStatus, Series
 from studio.forms.toolkit import StudioToolkitSearchForm
 from supervision.forms import COMPLIANCE_SORTS, ComplianceFilterForm, LearnerFilterForm
@@ -16,7 +17,13 @@ from toolkit.forms import ToolkitSearchForm
 from toolkit.models import Resource
 
 # Every form the project fills from a query string (test_coverage finds them in the code).
-QUERY_FORMS = (LearnerFilterForm, ComplianceFilterForm, ToolkitSearchForm, StudioToolkitSearchForm)
+QUERY_FORMS = (
+    LearnerFilterForm,
+    ComplianceFilterForm,
+    ToolkitSearchForm,
+    StudioToolkitSearchForm,
+    CatalogSearchForm,
+)
 
 
 def _sorts(keys) -> tuple[str, ...]:

@@ -245,6 +245,24 @@ LEARNER: list[Target] = [
         writes=writes("accounts.User"),
     ),
     Target(
+        # The profile's calendar link: "reset" or "stop" in ``action``; anything else changes
+        # nothing.
+        "accounts:calendar-link",
+        "learner",
+        lambda w: url("accounts:calendar-link"),
+        form_page=None,
+        fields=lambda w, specs: [FieldSpec("action", "choice", choices=("reset", "stop"))],
+        writes=writes("accounts.User", "audit.AuditEvent"),
+    ),
+    Target(
+        # "Check again" of a learner in no agency (the learner here is a member: a no-op join).
+        "accounts:agency-join",
+        "learner",
+        lambda w: url("accounts:agency-join"),
+        form_page=None,
+        writes=writes("accounts.Membership", "audit.AuditEvent", "courses.*", "reminders.*"),
+    ),
+    Target(
         "reminders:preferences",
         "learner",
         lambda w: url("reminders:preferences"),

@@ -163,7 +163,7 @@ def test_series_page_links_into_the_preview_and_enrolling_is_turned_off(author_c
     assert f'href="{_module_url(draft, "first")}"' in body
     assert f'href="{_module_url(draft, "second")}"' in body
     assert "Gone module" not in body
-    assert "Enrol in this series</button>" in body and "disabled" in body
+    assert "Enroll in this series</button>" in body and "disabled" in body
     assert reverse("courses:series-enrol", kwargs={"series_slug": draft.slug}) not in body
     assert f'href="{draft.get_absolute_url()}' not in body
     # Module two is shown locked, as a learner who has just started meets it.
@@ -179,7 +179,7 @@ def test_module_page_shows_the_advisory_and_links_every_component(author_client,
         component = Component.objects.get(module__series=draft, slug=slug)
         assert f'href="{_component_url(component)}"' in body
     assert "Old reading" not in body
-    assert "Enrol in" not in body
+    assert "Enroll in" not in body
 
 
 def test_a_prerequisite_is_shown_but_does_not_block_the_author(author_client, draft):

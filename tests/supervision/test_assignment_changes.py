@@ -113,13 +113,13 @@ def test_cancel_asks_then_cancels_on_post(
         response = supervisor_client.post(
             f"/agency/assignments/{assignment.pk}/cancel/", follow=True
         )
-    assert "cancelled: no more reminders or refreshers" in _messages(response)[0]
+    assert "canceled: no more reminders or refreshers" in _messages(response)[0]
     assignment.refresh_from_db()
     assert assignment.cancelled_by == supervisor
     assert cache.get(dashboard_key(assignment.agency)) is None
     assert Enrollment.objects.get(user=learner).assignment == assignment
     page = response.content.decode()
-    assert "Cancelled" in page
+    assert "Canceled" in page
     assert f"/agency/assignments/{assignment.pk}/cancel/" not in page
     # A cancelled assignment can no longer be changed.
     again = supervisor_client.post(

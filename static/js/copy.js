@@ -1,0 +1,19 @@
+// "Copy" beside a read-only field (data-copy-target: the field's id; data-copy-status: where
+// to say it worked). Without the script or the clipboard the button stays hidden, and the
+// field can be selected and copied by hand.
+(function () {
+  "use strict";
+  if (!navigator.clipboard) return;
+  document.querySelectorAll("[data-copy-target]").forEach(function (button) {
+    var field = document.getElementById(button.getAttribute("data-copy-target"));
+    var status = document.getElementById(button.getAttribute("data-copy-status"));
+    if (!field) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(field.value).then(
+        function () { if (status) status.textContent = "Link copied."; },
+        function () { field.select(); if (status) status.textContent = "Select the link and copy it."; }
+      );
+    });
+  });
+})();
