@@ -35,6 +35,22 @@ def _draft(**slugs: str) -> Callable[[World], dict]:
     return lambda w: {"series_slug": w.values["draft_series_slug"], **slugs}
 
 
+def _video_only() -> list[Case]:
+    """A video's own files (its stream, its captions) reach authors; a reading has none."""
+    return [
+        Case(
+            studio_only(200),
+            _seed(module_slug=MODULE_ONE, component_slug=VIDEO_ONE),
+            label="video",
+        ),
+        Case(
+            studio_only(404),
+            _seed(module_slug=MODULE_ONE, component_slug=READING),
+            label="reading",
+        ),
+    ]
+
+
 MATRIX: dict[str, list[Case]] = {
     "studio:preview-series": [
         Case(studio_only(200), _seed(), label="published"),
@@ -68,29 +84,7 @@ MATRIX: dict[str, list[Case]] = {
         ),
     ],
     # The video streams to authors, with or without an enrolment; nothing else has media.
-    "studio:preview-media": [
-        Case(
-            studio_only(200),
-            _seed(module_slug=MODULE_ONE, component_slug=VIDEO_ONE),
-            label="video",
-        ),
-        Case(
-            studio_only(404),
-            _seed(module_slug=MODULE_ONE, component_slug=READING),
-            label="reading",
-        ),
-    ],
+    "studio:preview-media": _video_only(),
     # So do its captions; nothing else has them.
-    "studio:preview-captions": [
-        Case(
-            studio_only(200),
-            _seed(module_slug=MODULE_ONE, component_slug=VIDEO_ONE),
-            label="video",
-        ),
-        Case(
-            studio_only(404),
-            _seed(module_slug=MODULE_ONE, component_slug=READING),
-            label="reading",
-        ),
-    ],
+    "studio:preview-captions": _video_only(),
 }
