@@ -14,12 +14,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# axe-core and the Nu HTML checker for the accessibility tests, pinned in package-lock.json
+# (--ignore-scripts: vnu-jar's install script would download a Java; the machine's runs the jar).
+NODE_STAMP := node_modules/.package-lock.json
+$(NODE_STAMP): package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+
 ## Set up from a fresh clone and serve the product with demo data at http://127.0.0.1:8000/
 run: install
 	VENV=$(VENV) scripts/run-demo
 
 ## Set up and run the whole test suite (browser tests need Debian's chromium at /usr/bin/chromium)
-test: install
+test: install $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
