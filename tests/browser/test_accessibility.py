@@ -53,6 +53,7 @@ SEED_SERIES = "working-with-victims-and-survivors-of-csam"
 SEED_MODULE_ONE = "understanding-csam-and-its-impacts"
 SEED_MODULE_TWO = "making-first-contact-and-victim-communication-in-csam-cases"
 LEARNER = "learner@example.com"  # part-way through the seed series: module two is locked
+UNAFFILIATED = "officer@unregistered-agency.example"  # signed up on a domain no agency has
 GRADUATE = "liam.walsh@example.com"  # completed the seed series: certificates, transcript rows
 # In this order: the signed-out visitor comes last, to meet the two-factor step the learner's
 # journey turned on.
@@ -61,6 +62,7 @@ ACCOUNTS = {
     "graduate": GRADUATE,
     "supervisor": "supervisor@example.com",
     "author": "author@example.com",
+    "unaffiliated": UNAFFILIATED,
     "signed out": None,
 }
 # What a page shows when it refuses what was sent.
@@ -216,6 +218,7 @@ JOURNEY = [
     ),
     State("learner", "recovery codes", "/accounts/2fa/totp/activate/", _turn_on_authenticator),
     State("learner", "two-factor, turned on", "/accounts/2fa/"),
+    State("unaffiliated", "home, in no agency", "/"),
     State("graduate", "certificates", "/certificates/"),
     State("graduate", "transcript", "/transcript/"),
     State("supervisor", "dashboard", "/agency/"),
@@ -298,6 +301,7 @@ def _journey_data(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     )  # fmt: skip
     learner = User.objects.get(email=LEARNER)
     services.enrollment_create(user=learner, series=series)
+    factories.UserFactory(email=UNAFFILIATED, full_name="Sam Ortiz", password=DEMO_PASSWORD)
 
     seed = Series.objects.get(slug=SEED_SERIES)
     one = Module.objects.get(series=seed, slug=SEED_MODULE_ONE)
