@@ -156,7 +156,9 @@ def test_supervisor_filters_overdue_opens_a_learner_and_downloads_the_csv(
     button.click()
     expect(page.get_by_role("status")).to_contain_text("Reminder sent to Sofia Alvarez.")
     expect(page.get_by_role("button", name="Send a reminder")).to_be_disabled()
-    expect(page.get_by_text("Already reminded today.")).to_be_visible()
+    expect(
+        page.get_by_text("Already reminded today (one reminder email a day at most).")
+    ).to_be_visible()
     reminders = page.get_by_role("region", name="Reminder emails")
     expect(reminders.locator("tbody tr")).to_have_count(1)
     expect(reminders.locator("tbody tr")).to_contain_text("Sam Carter")

@@ -1,11 +1,13 @@
 """The fault test's data, written into its scratch database by a subprocess of its own.
 
-    python -m tests.integration.faults_data <learners> <reminded> <sweep_seconds>
+    python -m tests.integration.faults_data <learners> <reminded> <sweep_seconds> [apart]
 
 with ``DJANGO_SETTINGS_MODULE`` and ``DATABASE_URL`` naming the scratch database: migrates it,
 then writes an agency with a supervisor, a series (a long video, a row of documents and one more
 document nobody reads, so no one completes the series), ``learners`` learners who will record
-progress and ``reminded`` more, every one of them assigned the series due today. Signs the
+progress and ``reminded`` more, every one of them assigned the series due today (with
+``apart``, only the learners: the ``reminded`` ones are due in 30 days, left for the
+supervisor's nudges, since a learner gets one reminder email a day). Signs the
 learners and the supervisor in (sessions in the database, as a browser's sign-in leaves them).
 The beat's reminder sweep is set to run every ``sweep_seconds`` (the schedule is data: Django
 admin → Periodic tasks) and the other periodic tasks are paused. Prints what the test needs as
@@ -41,7 +43,7 @@ def session_of(user: User) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-def seed(learners: int, reminded: int, sweep_seconds: int) -> dict:
+def seed(learners: int, reminded: int, sweep_seconds: int, *, apart: bool = False) -> dict:
     call_command("migrate", verbosity=0)
     agency = factories.AgencyFactory(name="Fault Test Police Department", slug="faults")
     supervisor = factories.supervisor_of(agency, email="faults-supervisor@example.org")
@@ -68,7 +70,8 @@ def seed(learners: int, reminded: int, sweep_seconds: int) -> dict:
         due_in_days=30,
     )  # fmt: skip
     # Due today: the planner writes one “due today” reminder for each of them.
-    Enrollment.objects.filter(assignment=assignment).update(due_on=today)
+    due_today = users[:learners] if apart else users
+    Enrollment.objects.filter(assignment=assignment, user__in=due_today).update(due_on=today)
 
     every, _ = IntervalSchedule.objects.get_or_create(
         every=sweep_seconds, period=IntervalSchedule.SECONDS
@@ -93,4 +96,4 @@ def seed(learners: int, reminded: int, sweep_seconds: int) -> dict:
 
 if __name__ == "__main__":
     learners, reminded, sweep_seconds = map(int, sys.argv[1:4])
-    print(json.dumps(seed(learners, reminded, sweep_seconds)))
+    print(json.dumps(seed(learners, reminded, sweep_seconds, apart=sys.argv[4:] == ["apart"])))
