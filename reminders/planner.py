@@ -149,7 +149,7 @@ def plan(*, now: datetime | None = None, ignore_window: bool = False) -> int:
             continue
         started = timezone.now()  # the wall clock the rows' created_at is written with
         learners: set[int] = set()
-        twice = False
+        doubled: set[int] = set()
         for batch in batched(_rows(agency, local.date(), now), BATCH):
             # Same keys in the same order in every planner: two at once queue, never deadlock.
             # A learner's most pressing reminder first: it is the one a day's email keeps.
@@ -159,29 +159,56 @@ def plan(*, now: datetime | None = None, ignore_window: bool = False) -> int:
             offered += len(batch)
             for row in batch:
                 if row.enrollment_id is not None:
-                    twice = twice or row.recipient_id in learners
+                    if row.recipient_id in learners:
+                        doubled.add(row.recipient_id)
                     learners.add(row.recipient_id)
-        if twice:  # only then: a learner offered two rows this round
-            _one_a_day(agency, local.date(), started)
+        if doubled:  # only then: learners offered two rows this round
+            _one_a_day(agency, local.date(), started, sorted(doubled))
     return offered
 
 
-def _one_a_day(agency: Agency, day: date, started: datetime) -> int:
-    """Take back the rows this round wrote for a learner who has an earlier row that day (one
-    statement). Only rows no worker can have seen: queued, never published nor claimed.
-    Returns how many."""
-    earlier = reminded_on(agency, day).filter(
-        recipient_id=OuterRef("recipient_id"), pk__lt=OuterRef("pk")
-    )
-    surplus = Reminder.objects.filter(
-        agency=agency,
-        enrollment__isnull=False,
-        created_at__gte=started,
-        status=Reminder.Status.QUEUED,
-        published_at__isnull=True,
-        claimed_at__isnull=True,
-    ).exclude(kind=Reminder.Kind.NUDGE)
-    return surplus.filter(Exists(earlier)).delete()[0]
+def _one_a_day(agency: Agency, day: date, started: datetime, learners: list[int]) -> int:
+    """Take back the rows this round wrote for ``learners`` (those it offered two rows) where
+    the learner has an earlier row that day: each keeps the first (lowest id) of their day's
+    rows. Only rows no worker can have seen: queued, never published nor claimed, written by
+    this round. Returns how many.
+
+    Per 1,000 learners, one read of their day's rows and one DELETE by primary key: linear
+    whatever the planner's statistics say (a correlated EXISTS, planned while the outbox was
+    still empty, read the whole outbox for every row: 20 s for the first round at 100,000)."""
+    taken = 0
+    for chunk in batched(iter(learners), BATCH):
+        rows = (
+            reminded_on(agency, day)
+            .filter(recipient_id__in=chunk)
+            .order_by("recipient_id", "pk")
+            .values_list(
+                "pk", "recipient_id", "agency_id", "kind", "status", "created_at",
+                "published_at", "claimed_at",
+            )
+        )  # fmt: skip
+        surplus, seen = [], set()
+        for pk, learner, agency_id, kind, status, created, published, claimed in rows:
+            if learner not in seen:
+                seen.add(learner)  # their first row of the day: kept
+            elif (
+                agency_id == agency.pk
+                and kind != Reminder.Kind.NUDGE
+                and status == Reminder.Status.QUEUED
+                and created >= started
+                and published is None
+                and claimed is None
+            ):
+                surplus.append(pk)
+        if surplus:
+            with transaction.atomic():
+                taken += Reminder.objects.filter(
+                    pk__in=surplus,
+                    status=Reminder.Status.QUEUED,
+                    published_at__isnull=True,
+                    claimed_at__isnull=True,
+                ).delete()[0]
+    return taken
 
 
 def due_ids(*, now: datetime | None = None) -> list[int]:
