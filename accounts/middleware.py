@@ -8,7 +8,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.selectors import has_mfa
 from accounts.sessions import session_clock, session_touch
@@ -39,6 +39,28 @@ class AgencyTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class PreferredLanguageMiddleware:
+    """A signed-in user who chose a language in their profile reads the site in it, whatever
+    the browser asks for; everyone else keeps ``LocaleMiddleware``'s choice (the switcher's
+    cookie, else ``Accept-Language``).
+
+    No query of its own: ``request.user`` is the user every signed-in request loads anyway
+    (``SessionLimitsMiddleware`` and ``LoginRequiredMiddleware`` read it), kept on the request;
+    for a visitor with no session it costs nothing."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            language = user.preferred_language
+            if language and language in dict(settings.LANGUAGES):
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+        return self.get_response(request)
 
 
 class StaffMFAMiddleware:

@@ -6,17 +6,21 @@ import secrets
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from accounts import selectors, services, sessions
 from accounts.access import MFA_ENROLLMENT_BINDING_KEY
 from accounts.forms import MfaEmailCodeForm, ProfileForm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.sessions import session_passive
+from lms.http import is_same_origin
 
 
 @require_http_methods(["GET", "POST"])
@@ -41,6 +45,29 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
             return redirect("accounts:profile")
         messages.error(request, "Your profile is not saved yet: please correct the fields marked.")
     return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_not_required
+# Checked below without a token: the switcher is on every page, and a page carries no
+# per-request token (tests/accounts/test_sessions.py).
+@csrf_exempt
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """The switcher on every page: Django's ``set_language`` (the language cookie, then back to
+    the page the switcher was on, by its ``Referer``, when that is a page of this site, else
+    home) for one of the site's languages; a signed-in user's choice is saved as their
+    preferred language too. Any other language code changes nothing and leads back the same
+    way; a post from another site is refused."""
+    if not is_same_origin(request):
+        raise PermissionDenied
+    response = set_language(request)
+    code = request.POST.get("language", "")
+    if code not in dict(settings.LANGUAGES):
+        # set_language sets the cookie for any language Django knows (fr, de, ...).
+        response.cookies.pop(settings.LANGUAGE_COOKIE_NAME, None)
+    elif request.user.is_authenticated:
+        services.user_language_set(user=request.user, language=code)
+    return response
 
 
 def _mfa_next(request: AuthenticatedHttpRequest) -> str:

@@ -60,9 +60,14 @@ MIDDLEWARE = [
     # not say otherwise is kept out of caches.
     "lms.cache_headers.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the cookie of the switcher, else the browser's Accept-Language (no URL
+    # prefixes: the URLs stay as they are).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in user's preferred language wins over the browser's (accounts/middleware.py).
+    "accounts.middleware.PreferredLanguageMiddleware",
     # An unreadable form body is a 400 before any view acts (lms/middleware.py).
     "lms.middleware.FormBodyFirstMiddleware",
     # Every page needs a signed-in user unless its view is marked @login_not_required.
@@ -87,6 +92,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.wellness",
@@ -208,7 +214,13 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# English is the source language; Spanish is complete for the learner's pages, the account
+# pages and the learner's emails (locale/es/LC_MESSAGES/django.po).
 LANGUAGE_CODE = "en-us"
+LANGUAGES = [("en", "English"), ("es", "Spanish")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The switcher's cookie (accounts.views.language): no script reads it.
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
