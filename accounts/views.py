@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -37,13 +39,21 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             services.profile_update(user=user, **form.cleaned_data)
+            # Said in the language the next page is in: the one just chosen.
+            translation.activate(
+                user.preferred_language or translation.get_language_from_request(request)
+            )
             messages.success(
                 request,
-                "Your profile is saved. Certificates issued from now on carry the name on "
-                "certificates; those already issued keep the name they were issued with.",
+                gettext(
+                    "Your profile is saved. Certificates issued from now on carry the name on "
+                    "certificates; those already issued keep the name they were issued with."
+                ),
             )
             return redirect("accounts:profile")
-        messages.error(request, "Your profile is not saved yet: please correct the fields marked.")
+        messages.error(
+            request, gettext("Your profile is not saved yet: please correct the fields marked.")
+        )
     return render(request, "accounts/profile.html", {"form": form})
 
 
