@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_noop
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -340,9 +341,11 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
     "xr-spatial-tracking": [],
 }
 # Shown above the sign-in form (CJIS asks for a system-use notification); empty hides it.
+# The default is in the Spanish catalogue too (accounts/templatetags/system_use.py translates
+# it); a notice set here is shown as written.
 LMS_SYSTEM_USE_NOTICE = env.str(
     "LMS_SYSTEM_USE_NOTICE",
-    default=(
+    default=gettext_noop(
         "This system is for authorized use only. It holds law-enforcement training records. "
         "Activity on it is monitored and recorded, and anyone using it consents to that "
         "monitoring. Unauthorized use is prohibited and may lead to criminal, civil or "
