@@ -1,11 +1,16 @@
 """Which language a page is in: the profile's preferred language, else the switcher's cookie,
 else the browser's Accept-Language; the switcher; ``lang`` on ``<html>``."""
 
+import json
+
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+
+from courses import services
+from courses.models import Component
 
 pytestmark = pytest.mark.django_db
 
@@ -197,3 +202,31 @@ def test_the_preference_costs_no_query(client, learner):
     with CaptureQueriesContext(connection) as with_it:
         client.get("/")
     assert len(with_it.captured_queries) == len(without.captured_queries)
+
+
+def test_the_video_page_gives_its_script_the_words_in_the_learners_language(
+    client, learner, series
+):
+    learner.preferred_language = "es"
+    learner.save(update_fields=["preferred_language"])
+    services.enrollment_create(user=learner, series=series)
+    client.force_login(learner)
+    video = Component.objects.get(slug="intro-video")
+    body = client.get(video.get_absolute_url()).content.decode()
+    assert 'data-offline="Se perdió la conexión: su progreso se guardará cuando vuelva."' in body
+    assert 'data-completed="Completado"' in body
+
+
+def test_a_refused_heartbeat_says_why_in_the_learners_language(client, learner, series):
+    """Not enrolled: the JSON error the player shows is in Spanish."""
+    learner.preferred_language = "es"
+    learner.save(update_fields=["preferred_language"])
+    client.force_login(learner)
+    video = Component.objects.get(slug="intro-video")
+    response = client.post(
+        video.get_absolute_url() + "progress/",
+        data=json.dumps({"watched": [[0, 5]], "position": 5}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "Inscríbase en esta serie para registrar su progreso."
