@@ -1,6 +1,7 @@
 """Spanish in a real browser: a browser that asks for Spanish reads the sign-in, the learner's
 home and a series page in Spanish; the switcher changes the language and saves the choice; a
-reminder email to a learner who prefers Spanish reads in Spanish."""
+reminder email to a learner who prefers Spanish reads in Spanish; the wellness page, the
+catalog's search and a learner in no agency read in Spanish."""
 
 import io
 import re
@@ -11,6 +12,7 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
+from tests import factories
 
 pytestmark = pytest.mark.browser
 
@@ -143,3 +145,47 @@ def test_a_reminder_email_reads_in_spanish(page: Page, screenshot, monkeypatch: 
     )
     expect(page.locator("body")).to_contain_text("Tómese el tiempo que necesite.")
     _shots(page, screenshot, "reminder-email")
+
+
+def test_the_wellness_page_catalog_search_and_a_learner_in_no_agency_read_in_spanish(
+    page: Page, screenshot, monkeypatch: pytest.MonkeyPatch
+):
+    """What main added beside the Spanish: the public wellness page, the catalog's search
+    (found, nothing found) and the next steps of a learner whose domain no agency has."""
+    _seed(monkeypatch)
+    factories.UserFactory(email="officer@unregistered-agency.example", password=DEMO_PASSWORD)
+    page.context.set_extra_http_headers(SPANISH_BROWSER)
+
+    page.goto("/wellness/")
+    expect(page).to_have_title("Bienestar y apoyo · Training Tracker")
+    help_now = page.get_by_role("region", name="Si necesita ayuda ahora")
+    expect(help_now).to_contain_text("988")
+    expect(help_now).to_contain_text("911")
+    expect(
+        page.get_by_role("heading", name="Hábitos que ayudan ante la exposición")
+    ).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("If you need help now")
+    _shots(page, screenshot, "wellness")
+
+    _sign_in(page, "learner@example.com")
+    page.goto("/series/")
+    page.get_by_label("Buscar en el catálogo").fill("survivors")
+    page.locator("main").get_by_role("button", name="Buscar").click()
+    expect(page.get_by_role("status")).to_contain_text("1 serie coincide con “survivors”.")
+    expect(page.locator("article.card-series", has_text=SERIES_TITLE)).to_be_visible()
+    _shots(page, screenshot, "catalog-search")
+    page.get_by_label("Buscar en el catálogo").fill("nothing-like-it")
+    page.locator("main").get_by_role("button", name="Buscar").click()
+    expect(page.get_by_text("Ninguna serie coincide con “nothing-like-it”.")).to_be_visible()
+    _shots(page, screenshot, "catalog-search-none")
+
+    page.context.clear_cookies()  # a new visitor: the officer whose domain no agency has
+    _sign_in(page, "officer@unregistered-agency.example")
+    page.goto("/")
+    next_steps = page.get_by_role("region", name="Todavía no forma parte de una agencia")
+    expect(next_steps).to_contain_text("@unregistered-agency.example")
+    next_steps.get_by_role("button", name="Volver a comprobar").click()
+    expect(
+        page.get_by_text("Ninguna agencia ha registrado @unregistered-agency.example")
+    ).to_be_visible()
+    _shots(page, screenshot, "no-agency-home")
