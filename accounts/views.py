@@ -2,6 +2,7 @@
 code that comes before a first authenticator."""
 
 import secrets
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,11 +12,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.encoding import iri_to_uri
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
-from django.views.i18n import set_language
 
 from accounts import selectors, services, sessions
 from accounts.access import MFA_ENROLLMENT_BINDING_KEY
@@ -129,21 +131,45 @@ def calendar_link(request: AuthenticatedHttpRequest) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def language(request: HttpRequest) -> HttpResponse:
-    """The switcher on every page: Django's ``set_language`` (the language cookie, then back to
-    the page the switcher was on, by its ``Referer``, when that is a page of this site, else
-    home) for one of the site's languages; a signed-in user's choice is saved as their
-    preferred language too. Any other language code changes nothing and leads back the same
-    way; a post from another site is refused."""
+    """The switcher on every page: for one of the site's languages, the language cookie (as
+    Django's ``set_language`` sets it) and, for a signed-in user, their preferred language;
+    any other code changes nothing. Either way back to the page the switcher was on, by its
+    ``Referer`` when that is a page of this site, else home (no ``next``: the form has none).
+    A post from another site is refused."""
     if not is_same_origin(request):
         raise PermissionDenied
-    response = set_language(request)
+    response = redirect(_page_referred_from(request))
     code = request.POST.get("language", "")
-    if code not in dict(settings.LANGUAGES):
-        # set_language sets the cookie for any language Django knows (fr, de, ...).
-        response.cookies.pop(settings.LANGUAGE_COOKIE_NAME, None)
-    elif request.user.is_authenticated:
-        services.user_language_set(user=request.user, language=code)
+    if code in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+        if request.user.is_authenticated:
+            services.user_language_set(user=request.user, language=code)
     return response
+
+
+def _page_referred_from(request: HttpRequest) -> str:
+    """The path (and query) of the ``Referer`` when it is a page of this site, else home."""
+    hosts = {request.get_host()}
+    referer = request.headers.get("Referer", "")
+    if url_has_allowed_host_and_scheme(
+        referer, allowed_hosts=hosts, require_https=request.is_secure()
+    ):
+        parts = urlsplit(referer)
+        # As it goes in the Location header: checked again there (a "//host" path, a length
+        # past what the check accepts).
+        page = iri_to_uri(parts.path + (f"?{parts.query}" if parts.query else ""))
+        if page.startswith("/") and url_has_allowed_host_and_scheme(page, allowed_hosts=hosts):
+            return page
+    return "/"
 
 
 def _mfa_next(request: AuthenticatedHttpRequest) -> str:

@@ -92,7 +92,7 @@ def _switch(client: Client, language: str, page: str = "/series/", **headers: st
 def test_the_switcher_sets_a_signed_out_visitors_cookie_and_leads_back(client):
     response = _switch(client, "es", "/accounts/login/?next=/series/")
     assert response.status_code == 302
-    assert response.headers["Location"] == "http://testserver/accounts/login/?next=/series/"
+    assert response.headers["Location"] == "/accounts/login/?next=/series/"
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "es"
     assert _lang(client.get("/accounts/login/", **ENGLISH_BROWSER)) == "es"
     _switch(client, "en", "/accounts/login/")
@@ -145,7 +145,7 @@ def test_the_switcher_refuses_a_get(client):
 def test_the_switcher_saves_a_signed_in_users_preference(client, learner):
     client.force_login(learner)
     response = _switch(client, "es", "/series/")
-    assert response.headers["Location"] == "http://testserver/series/"
+    assert response.headers["Location"] == "/series/"
     learner.refresh_from_db()
     assert learner.preferred_language == "es"
     assert _lang(client.get("/", **ENGLISH_BROWSER)) == "es"
@@ -161,7 +161,7 @@ def test_the_switcher_ignores_a_language_the_site_lacks(client, learner, code):
     client.force_login(learner)
     response = _switch(client, code, "/series/")
     assert response.status_code == 302
-    assert response.headers["Location"] == "http://testserver/series/"
+    assert response.headers["Location"] == "/series/"
     assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
     learner.refresh_from_db()
     assert learner.preferred_language == "en"
@@ -173,6 +173,23 @@ def test_the_switcher_leads_only_to_a_page_of_the_site(client):
     assert response.headers["Location"] == "/"
     response = _switch(client, "es", "/series/", HTTP_REFERER="")
     assert response.headers["Location"] == "/"
+    response = _switch(client, "es", HTTP_REFERER="http://testserver//evil.example/")
+    assert response.headers["Location"] == "/"
+    response = _switch(client, "es", HTTP_REFERER="http://testserver/" + "𝄞" * 300)
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("next_url", ["/agency/", "https://evil.example/", "𝄞" * 256])
+def test_the_switcher_ignores_a_next_address(client, next_url):
+    """The form sends none: back is the page it was on, whatever else the post says."""
+    response = client.post(
+        "/accounts/language/",
+        {"language": "es", "next": next_url},
+        HTTP_SEC_FETCH_SITE="same-origin",
+        HTTP_REFERER="http://testserver/toolkit/?q=trauma",
+    )
+    assert response.headers["Location"] == "/toolkit/?q=trauma"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "es"
 
 
 def test_the_language_cookie_is_http_only(client):
