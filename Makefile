@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint worker beat bench
+.PHONY: install run test lint worker beat bench messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,13 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/mypy .
+
+## Update the Spanish catalogue (locale/es/) from the strings the code marks, and compile it
+## (needs gettext: apt-get install gettext); translate what it adds, then run it again
+messages: install
+	$(BIN)/python manage.py makemessages -l es --add-location=file \
+	  --ignore=node_modules --ignore=staticfiles --ignore=bench --ignore=tests --ignore=var
+	$(BIN)/python manage.py compilemessages -l es --ignore=.venv --ignore=node_modules
 
 worker: install
 	$(BIN)/celery -A lms worker --loglevel=INFO

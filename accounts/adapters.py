@@ -8,8 +8,10 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
+from django.utils import translation
 
 from accounts import lockout
+from accounts.selectors import email_language
 from audit.services import audit_record
 from lms.clientip import client_ip
 
@@ -38,8 +40,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """allauth's emails (``templates/account/email/``, ``templates/mfa/email/``) sign off
-        with the site's address, ``LMS_BASE_URL``, not the host the request came in on."""
-        super().send_mail(template_prefix, email, {"base_url": settings.LMS_BASE_URL, **context})
+        with the site's address, ``LMS_BASE_URL``, not the host the request came in on, and are
+        written in the recipient's language (``accounts.selectors.email_language``; allauth
+        itself writes in the request's)."""
+        language = email_language(email=email, user=context.get("user"))
+        with translation.override(language):
+            super().send_mail(
+                template_prefix, email, {"base_url": settings.LMS_BASE_URL, **context}
+            )
 
     def is_safe_url(self, url: str | None) -> bool:
         """allauth parses a ``next`` address itself before Django checks it, and Python's parser

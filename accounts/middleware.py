@@ -7,8 +7,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.template.defaultfilters import pluralize
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 
 from accounts.selectors import has_mfa
 from accounts.sessions import session_clock, session_touch
@@ -41,6 +41,28 @@ class AgencyTimezoneMiddleware:
             timezone.deactivate()
 
 
+class PreferredLanguageMiddleware:
+    """A signed-in user who chose a language in their profile reads the site in it, whatever
+    the browser asks for; everyone else keeps ``LocaleMiddleware``'s choice (the switcher's
+    cookie, else ``Accept-Language``).
+
+    No query of its own: ``request.user`` is the user every signed-in request loads anyway
+    (``SessionLimitsMiddleware`` and ``LoginRequiredMiddleware`` read it), kept on the request;
+    for a visitor with no session it costs nothing."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            language = user.preferred_language
+            if language and language in dict(settings.LANGUAGES):
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+        return self.get_response(request)
+
+
 class StaffMFAMiddleware:
     """When the site requires MFA, Django admin (which sees everything) requires it too."""
 
@@ -58,7 +80,10 @@ class StaffMFAMiddleware:
             and not has_mfa(user)
         ):
             messages.warning(
-                request, "Django admin holds every record: turn on two-factor authentication first."
+                request,
+                gettext(
+                    "Django admin holds every record: turn on two-factor authentication first."
+                ),
             )
             return redirect("mfa_index")
         return self.get_response(request)
@@ -97,17 +122,23 @@ class SessionLimitsMiddleware:
         if reason == "idle":
             minutes = settings.LMS_SESSION_IDLE_MINUTES
             limit = {"idle_minutes": minutes}
-            text = (
-                f"You were signed out after {minutes} minute{pluralize(minutes)} without "
-                "activity. Sign in again to continue."
-            )
+            text = ngettext(
+                "You were signed out after %(minutes)d minute without activity. Sign in again "
+                "to continue.",
+                "You were signed out after %(minutes)d minutes without activity. Sign in again "
+                "to continue.",
+                minutes,
+            ) % {"minutes": minutes}
         else:
             hours = settings.LMS_SESSION_ABSOLUTE_HOURS
             limit = {"absolute_hours": hours}
-            text = (
-                f"You were signed out because sessions last at most {hours} "
-                f"hour{pluralize(hours)}. Sign in again to continue."
-            )
+            text = ngettext(
+                "You were signed out because sessions last at most %(hours)d hour. Sign in "
+                "again to continue.",
+                "You were signed out because sessions last at most %(hours)d hours. Sign in "
+                "again to continue.",
+                hours,
+            ) % {"hours": hours}
         audit_record(
             action="auth.session_expired",
             actor=user,

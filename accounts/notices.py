@@ -9,20 +9,22 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import SignInLock
-from accounts.selectors import learner_zones
+from accounts.selectors import email_language, learner_zones
 
 
 def account_email_send(*, to: str, template: str, context: dict[str, Any]) -> None:
     """A message about the owner's account, in the product's words: the subject and text of
     ``templates/emails/accounts/<template>_subject.txt`` and ``<template>.txt``, the subject
-    behind ``ACCOUNT_EMAIL_SUBJECT_PREFIX`` like allauth's own notices. Raises what sending
-    raises."""
+    behind ``ACCOUNT_EMAIL_SUBJECT_PREFIX`` like allauth's own notices, in the language of the
+    recipient (``context``'s ``user`` or ``recipient``). Raises what sending raises."""
     context = {"base_url": settings.LMS_BASE_URL, **context}
-    subject = render_to_string(f"emails/accounts/{template}_subject.txt", context)
-    body = render_to_string(f"emails/accounts/{template}.txt", context)
+    user = context.get("user") or context.get("recipient")
+    with translation.override(email_language(email=to, user=user)):
+        subject = render_to_string(f"emails/accounts/{template}_subject.txt", context)
+        body = render_to_string(f"emails/accounts/{template}.txt", context)
     prefix = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
     send_mail(f"{prefix}{' '.join(subject.split())}", body, None, [to])
 

@@ -8,8 +8,8 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
-from django.utils import timezone
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.models import Agency, Membership, MfaEnrollmentCode, User
@@ -23,6 +23,23 @@ def supervision_of(*, user: User, agency: Agency) -> QuerySet[Membership]:
 def supervises_any(user: User) -> bool:
     """The user supervises at least one agency."""
     return Membership.objects.filter(user=user, role=Membership.Role.SUPERVISOR).exists()
+
+
+def email_language(*, email: str, user: object = None) -> str:
+    """The language an email to this address is written in: the preferred language of the
+    user it is for (``user``, else the account holding the address), else the language of the
+    request that sends it (a signed-out visitor's browser: sign-up, password reset of an
+    unknown address)."""
+    if not isinstance(user, User):
+        user = (
+            User.objects.filter(Q(email__iexact=email) | Q(emailaddress__email__iexact=email))
+            .order_by("pk")
+            .first()
+        )
+    language = user.preferred_language if user is not None else ""
+    if language in dict(settings.LANGUAGES):
+        return language
+    return translation.get_language() or settings.LANGUAGE_CODE
 
 
 def learner_zones(user_ids: Iterable[int]) -> dict[int, zoneinfo.ZoneInfo]:

@@ -134,6 +134,17 @@ def calendar_link_stop(*, user: User, request: HttpRequest | None = None) -> Use
     return user
 
 
+def user_language_set(*, user: User, language: str) -> User:
+    """Remember the language the user chose with the switcher (one of ``settings.LANGUAGES``;
+    anything else is refused with a ``ValueError`` and nothing is saved)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"not a language of the site: {language!r}")
+    if user.preferred_language != language:
+        user.preferred_language = language
+        user.save(update_fields=["preferred_language"])
+    return user
+
+
 # --- Two-factor authentication -------------------------------------------------------------
 
 MFA_CODE_DIGITS = 8

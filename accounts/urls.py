@@ -19,4 +19,5 @@ urlpatterns = [
     path("2fa/totp/activate/", mfa_enrollment_gate(totp_views.activate_totp), name="mfa-activate"),
     path("2fa/webauthn/add/", mfa_enrollment_gate(webauthn_views.add_webauthn), name="mfa-add-key"),
     path("session/", views.session_status, name="session"),
+    path("language/", views.language, name="language"),
 ]

@@ -2,14 +2,21 @@
 code that comes before a first authenticator."""
 
 import secrets
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.encoding import iri_to_uri
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services, sessions
@@ -18,6 +25,7 @@ from accounts.forms import MfaEmailCodeForm, ProfileForm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.middleware import SESSION_KEY as AGENCY_ZONE_KEY
 from accounts.sessions import session_passive
+from lms.http import is_same_origin
 
 
 @require_http_methods(["GET", "POST"])
@@ -34,13 +42,21 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             services.profile_update(user=user, **form.cleaned_data)
+            # Said in the language the next page is in: the one just chosen.
+            translation.activate(
+                user.preferred_language or translation.get_language_from_request(request)
+            )
             messages.success(
                 request,
-                "Your profile is saved. Certificates issued from now on carry the name on "
-                "certificates; those already issued keep the name they were issued with.",
+                gettext(
+                    "Your profile is saved. Certificates issued from now on carry the name on "
+                    "certificates; those already issued keep the name they were issued with."
+                ),
             )
             return redirect("accounts:profile")
-        messages.error(request, "Your profile is not saved yet: please correct the fields marked.")
+        messages.error(
+            request, gettext("Your profile is not saved yet: please correct the fields marked.")
+        )
     token = selectors.calendar_token(user)
     calendar_url = (
         request.build_absolute_uri(reverse("calendar-feed", kwargs={"token": token}))
@@ -64,16 +80,19 @@ def agency_join(request: AuthenticatedHttpRequest) -> HttpResponse:
         domain = (email or request.user.email).rpartition("@")[2]
         messages.info(
             request,
-            f"No agency has registered @{domain} yet. Nothing changed; try again once your "
-            "agency tells you it is registered.",
+            gettext(
+                "No agency has registered @%(domain)s yet. Nothing changed; try again once your "
+                "agency tells you it is registered."
+            )
+            % {"domain": domain},
         )
     else:
         # Dates follow the agency's zone from the next page on, as after a sign-in.
         request.session[AGENCY_ZONE_KEY] = membership.agency.timezone
         messages.success(
             request,
-            f"You are now a learner of {membership.agency.name}. Training it assigns you "
-            "appears here.",
+            gettext("You are now a learner of %(agency)s. Training it assigns you appears here.")
+            % {"agency": membership.agency.name},
         )
     return redirect("home")
 
@@ -87,17 +106,70 @@ def calendar_link(request: AuthenticatedHttpRequest) -> HttpResponse:
         services.calendar_link_reset(user=request.user, request=request)
         messages.success(
             request,
-            "Your new calendar link is below. The old link no longer works: add the new one "
-            "to your calendar app."
+            gettext(
+                "Your new calendar link is below. The old link no longer works: add the new "
+                "one to your calendar app."
+            )
             if had_one
-            else "Your calendar link is ready: add it to your calendar app.",
+            else gettext("Your calendar link is ready: add it to your calendar app."),
         )
     elif action == "stop":
         services.calendar_link_stop(user=request.user, request=request)
-        messages.success(request, "Your calendar link no longer works. Nothing else changed.")
+        messages.success(
+            request, gettext("Your calendar link no longer works. Nothing else changed.")
+        )
     else:
-        messages.error(request, "Nothing changed: choose to reset or to stop the calendar link.")
+        messages.error(
+            request, gettext("Nothing changed: choose to reset or to stop the calendar link.")
+        )
     return redirect(reverse("accounts:profile") + "#calendar")
+
+
+@login_not_required
+# Checked below without a token: the switcher is on every page, and a page carries no
+# per-request token (tests/accounts/test_sessions.py).
+@csrf_exempt
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """The switcher on every page: for one of the site's languages, the language cookie (as
+    Django's ``set_language`` sets it) and, for a signed-in user, their preferred language;
+    any other code changes nothing. Either way back to the page the switcher was on, by its
+    ``Referer`` when that is a page of this site, else home (no ``next``: the form has none).
+    A post from another site is refused."""
+    if not is_same_origin(request):
+        raise PermissionDenied
+    response = redirect(_page_referred_from(request))
+    code = request.POST.get("language", "")
+    if code in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+        if request.user.is_authenticated:
+            services.user_language_set(user=request.user, language=code)
+    return response
+
+
+def _page_referred_from(request: HttpRequest) -> str:
+    """The path (and query) of the ``Referer`` when it is a page of this site, else home."""
+    hosts = {request.get_host()}
+    referer = request.headers.get("Referer", "")
+    if url_has_allowed_host_and_scheme(
+        referer, allowed_hosts=hosts, require_https=request.is_secure()
+    ):
+        parts = urlsplit(referer)
+        # As it goes in the Location header: checked again there (a "//host" path, a length
+        # past what the check accepts).
+        page = iri_to_uri(parts.path + (f"?{parts.query}" if parts.query else ""))
+        if page.startswith("/") and url_has_allowed_host_and_scheme(page, allowed_hosts=hosts):
+            return page
+    return "/"
 
 
 def _mfa_next(request: AuthenticatedHttpRequest) -> str:

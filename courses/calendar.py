@@ -1,12 +1,16 @@
 """The learner's private calendar feed: due dates and refresher dates as iCalendar (RFC 5545).
 
 Written with the ``icalendar`` library, which does the format's line endings, folding and
-escaping; the feed is what the learner's home page shows, from the same selector."""
+escaping; the feed is what the learner's home page shows, from the same selector. Its words are
+in the learner's preferred language (English when none: the calendar app that fetches it is no
+browser of theirs), as the reminders are."""
 
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from icalendar import Calendar, Event
 
 from accounts.models import User
@@ -46,9 +50,22 @@ def learner_calendar(*, user: User, absolute: Callable[[str], str], domain: str)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", "Training due dates")
-    with timezone.override(learner_zones([user.pk])[user.pk]):
-        enrollments = enrollments_for_home(user=user)
+    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+        calendar.add("x-wr-calname", gettext("Training due dates"))
+        with timezone.override(learner_zones([user.pk])[user.pk]):
+            enrollments = enrollments_for_home(user=user)
+        _add_events(calendar, enrollments=enrollments, absolute=absolute, domain=domain)
+    return calendar.to_ical()
+
+
+def _add_events(
+    calendar: Calendar,
+    *,
+    enrollments: list[Enrollment],
+    absolute: Callable[[str], str],
+    domain: str,
+) -> None:
+    """One event per due date or refresher date, its words in the active language."""
     for enrollment in enrollments:
         series = enrollment.series
         url = absolute(series.get_absolute_url())
@@ -56,23 +73,26 @@ def learner_calendar(*, user: User, absolute: Callable[[str], str], domain: str)
             calendar.add_component(
                 _event(
                     uid=_uid(enrollment, "due", domain),
-                    summary=f"Training due: {series.title}",
+                    summary=gettext("Training due: %(series)s") % {"series": series.title},
                     on=enrollment.due_on,
                     url=url,
-                    description=f"{series.title} ({series.provider}) is due today.\n{url}",
+                    description=gettext("%(series)s (%(provider)s) is due today.")
+                    % {"series": series.title, "provider": series.provider}
+                    + f"\n{url}",
                 )
             )
         elif enrollment.completed_at is not None and enrollment.refresher_due:
             calendar.add_component(
                 _event(
                     uid=_uid(enrollment, "refresher", domain),
-                    summary=f"Refresher due: {series.title}",
+                    summary=gettext("Refresher due: %(series)s") % {"series": series.title},
                     on=enrollment.refresher_due,
                     url=url,
-                    description=(
-                        f"Your refresher of {series.title} ({series.provider}) is due today; "
-                        f"it appears in your training beforehand.\n{url}"
-                    ),
+                    description=gettext(
+                        "Your refresher of %(series)s (%(provider)s) is due today; it appears "
+                        "in your training beforehand."
+                    )
+                    % {"series": series.title, "provider": series.provider}
+                    + f"\n{url}",
                 )
             )
-    return calendar.to_ical()

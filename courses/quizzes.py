@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from courses.models import (
@@ -104,19 +105,19 @@ def quiz_attempt_start(
     first, so two clicks at once open one attempt.
     """
     if component.kind != Component.Kind.QUIZ:
-        raise ProgressRefused("This is not a quiz.")
+        raise ProgressRefused(gettext("This is not a quiz."))
     now = timezone.now()
     progress = progress_for_update(user=user, component=component, now=now)
     state = quiz_state(enrollment=progress.enrollment, component=component)
     if state.open_attempt is not None:
         return state.open_attempt
     if state.passed:
-        raise ProgressRefused("You have passed this quiz.")
+        raise ProgressRefused(gettext("You have passed this quiz."))
     if state.attempts_left == 0:
-        raise ProgressRefused("You have used every attempt this quiz allows.")
+        raise ProgressRefused(gettext("You have used every attempt this quiz allows."))
     questions = _questions(component)
     if not questions:
-        raise ProgressRefused("This quiz has no questions yet.")
+        raise ProgressRefused(gettext("This quiz has no questions yet."))
     # [question id, [choice ids]] pairs, as the attempt's JSON keeps them.
     layout: list[list] = [[q.pk, [c.pk for c in q.choices.all()]] for q in questions]
     if component.shuffle:
@@ -141,12 +142,12 @@ def _chosen(question: Question, raw: Sequence[int | str] | None) -> tuple[list[C
         try:
             picked.append(offered[int(value)])
         except (KeyError, TypeError, ValueError):
-            return [], "That answer is not one of this question's choices."
+            return [], gettext("That answer is not one of this question's choices.")
     picked = list({c.pk: c for c in picked}.values())
     if not picked and question.required:
-        return [], "Choose an answer."
+        return [], gettext("Choose an answer.")
     if question.kind == Question.Kind.SINGLE and len(picked) > 1:
-        return [], "Choose one answer."
+        return [], gettext("Choose one answer.")
     return picked, ""
 
 
@@ -171,9 +172,9 @@ def quiz_attempt_submit(
         .first()
     )
     if attempt is None:
-        raise ProgressRefused("This attempt is not yours.")
+        raise ProgressRefused(gettext("This attempt is not yours."))
     if attempt.submitted_at is not None:
-        raise ProgressRefused("This attempt has been submitted already.")
+        raise ProgressRefused(gettext("This attempt has been submitted already."))
     component = attempt.component
     questions = {q.pk: q for q in _questions(component)}
     errors: dict[int, str] = {}
@@ -186,7 +187,7 @@ def quiz_attempt_submit(
         if error:
             errors[question_id] = error
     if errors:
-        raise AnswerRefused("Some answers need another look.", errors)
+        raise AnswerRefused(gettext("Some answers need another look."), errors)
     scored = 0
     for question_id, choices in picked.items():
         question = questions[question_id]
@@ -231,11 +232,11 @@ def survey_submit(
     only the day; the completion is recorded on the learner's progress as for any component.
     """
     if component.kind != Component.Kind.SURVEY:
-        raise ProgressRefused("This is not a survey.")
+        raise ProgressRefused(gettext("This is not a survey."))
     now = now or timezone.now()
     progress = progress_for_update(user=user, component=component, now=now)
     if progress.is_complete:
-        raise ProgressRefused("You have answered this survey already.")
+        raise ProgressRefused(gettext("You have answered this survey already."))
     errors: dict[int, str] = {}
     clean: list[tuple[Question, list[Choice], int | None, str]] = []
     for question in _questions(component):
@@ -257,28 +258,28 @@ def survey_submit(
                 except (TypeError, ValueError):
                     scale = 0
                 if not 1 <= scale <= 5:
-                    errors[question.pk] = "Choose a point on the scale."
+                    errors[question.pk] = gettext("Choose a point on the scale.")
                     continue
             empty = scale is None
         else:
             text = str(raw or "").strip()
             if len(text) > 5000:
-                errors[question.pk] = "Please keep the answer under 5,000 characters."
+                errors[question.pk] = gettext("Please keep the answer under 5,000 characters.")
                 continue
             if "\x00" in text:  # a NUL byte: no text column of PostgreSQL can store it
-                errors[question.pk] = (
+                errors[question.pk] = gettext(
                     "The answer holds a character that cannot be saved (a null character): "
                     "please type it again."
                 )
                 continue
             empty = not text
         if empty and question.required:
-            errors[question.pk] = "This question needs an answer."
+            errors[question.pk] = gettext("This question needs an answer.")
             continue
         if not empty:
             clean.append((question, choices, scale, text))
     if errors:
-        raise AnswerRefused("Some answers need another look.", errors)
+        raise AnswerRefused(gettext("Some answers need another look."), errors)
     try:
         with transaction.atomic():
             response = SurveyResponse.objects.create(
@@ -287,7 +288,7 @@ def survey_submit(
                 submitted_on=timezone.localdate(now),
             )
     except IntegrityError as exc:
-        raise ProgressRefused("You have answered this survey already.") from exc
+        raise ProgressRefused(gettext("You have answered this survey already.")) from exc
     for question, choices, scale, text in clean:
         answer = SurveyAnswer.objects.create(
             response=response, question=question, scale=scale, text=text

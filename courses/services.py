@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from courses import watched
@@ -62,7 +63,7 @@ def enrollment_create(
     partial unique constraint guarantees it).
     """
     if series.status != Series.Status.PUBLISHED:
-        raise ProgressRefused("This series is not open for enrollment.")
+        raise ProgressRefused(gettext("This series is not open for enrollment."))
     existing = enrollment_current(user=user, series=series)
     if existing is not None:
         return existing
@@ -110,19 +111,21 @@ def progress_for_update(*, user: User, component: Component, now: datetime) -> P
     if progress is not None:
         # Prerequisites may be added after the learner began: the module is then locked here too.
         if not module_unlocked(enrollment=progress.enrollment, module=component.module):
-            raise ProgressRefused("Complete the modules this one builds on first.")
+            raise ProgressRefused(gettext("Complete the modules this one builds on first."))
         return progress
     enrollment = (
         Enrollment.objects.filter(user=user, series_id=series_id).order_by("-cycle").first()
     )
     if enrollment is None:
-        raise ProgressRefused("Enroll in this series to record your progress.")
+        raise ProgressRefused(gettext("Enroll in this series to record your progress."))
     if not module_unlocked(enrollment=enrollment, module=component.module):
-        raise ProgressRefused("Complete the modules this one builds on first.")
+        raise ProgressRefused(gettext("Complete the modules this one builds on first."))
     if not advisory_cleared(user=user, module=component.module):
         raise ProgressRefused(
-            "This module begins with a content advisory. Please read it on the module's page "
-            "before you start."
+            gettext(
+                "This module begins with a content advisory. Please read it on the module's page "
+                "before you start."
+            )
         )
     # ON CONFLICT DO NOTHING: a concurrent first request may insert the same row; both go on.
     Progress.objects.bulk_create(
@@ -221,7 +224,9 @@ def progress_record(
             progress.state = Progress.State.COMPLETED
             progress.percent = 100
     else:
-        raise ProgressRefused("This kind of component records its progress on its own page.")
+        raise ProgressRefused(
+            gettext("This kind of component records its progress on its own page.")
+        )
 
     return progress_finish(
         progress=progress, component=component, fields=fields, was_complete=was_complete, now=now

@@ -13,6 +13,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -55,11 +56,14 @@ def _gate(
     content advisory. None when the way is clear."""
     series_url = outline.series.get_absolute_url()
     if outline.enrollment is None:
-        messages.info(request, "Enroll in this series to start its modules.")
+        messages.info(request, gettext("Enroll in this series to start its modules."))
         return redirect(series_url)
     if state.locked:
         names = ", ".join(f"“{m.title}”" for m in state.missing_prerequisites)
-        messages.warning(request, f"This module builds on {names}. Complete that first.")
+        messages.warning(
+            request,
+            gettext("This module builds on %(names)s. Complete that first.") % {"names": names},
+        )
         return redirect(series_url)
     if state.needs_advisory:
         return redirect(
@@ -154,7 +158,9 @@ def series_enrol(request: AuthenticatedHttpRequest, series_slug: str) -> HttpRes
     except services.ProgressRefused as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, f"You are enrolled in “{series.title}”.")
+        messages.success(
+            request, gettext("You are enrolled in “%(title)s”.") % {"title": series.title}
+        )
     return redirect(series)
 
 
@@ -340,12 +346,17 @@ def quiz_submit(
         messages.warning(request, str(refusal))
         return redirect(component.get_absolute_url())
     if attempt.passed:
-        messages.success(request, f"You passed with {attempt.score}%.")
+        messages.success(
+            request, gettext("You passed with %(score)s%%.") % {"score": attempt.score}
+        )
     else:
         messages.info(
             request,
-            f"You scored {attempt.score}%; the pass mark is {component.pass_mark}%. "
-            "The answers to look at again are marked below.",
+            gettext(
+                "You scored %(score)s%%; the pass mark is %(mark)s%%. "
+                "The answers to look at again are marked below."
+            )
+            % {"score": attempt.score, "mark": component.pass_mark},
         )
     return redirect(component.get_absolute_url() + "#results")
 
@@ -367,7 +378,7 @@ def survey_submit(
     except services.ProgressRefused as refusal:
         messages.warning(request, str(refusal))
         return redirect(component.get_absolute_url())
-    messages.success(request, "Thank you: your answers are recorded.")
+    messages.success(request, gettext("Thank you: your answers are recorded."))
     return redirect(component.get_absolute_url())
 
 
@@ -486,11 +497,17 @@ def _announce(
 ) -> None:
     """Tell the learner what they just completed, the biggest step first."""
     if result.series_completed:
-        messages.success(request, f"You have completed “{series.title}”. Well done.")
+        messages.success(
+            request, gettext("You have completed “%(title)s”. Well done.") % {"title": series.title}
+        )
     elif result.module_completed:
-        messages.success(request, f"Module complete: “{component.module.title}”.")
+        messages.success(
+            request, gettext("Module complete: “%(title)s”.") % {"title": component.module.title}
+        )
     elif result.component_completed:
-        messages.success(request, f"Marked as complete: “{component.title}”.")
+        messages.success(
+            request, gettext("Marked as complete: “%(title)s”.") % {"title": component.title}
+        )
 
 
 @require_GET

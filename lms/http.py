@@ -3,6 +3,7 @@
 import re
 from collections.abc import Iterator
 from typing import BinaryIO
+from urllib.parse import urlsplit
 
 from django.http import (
     FileResponse,
@@ -11,6 +12,25 @@ from django.http import (
     HttpResponseBase,
     StreamingHttpResponse,
 )
+
+
+def is_same_origin(request: HttpRequest) -> bool:
+    """Whether the browser says the request comes from a page of this site, with no token: the
+    ``Sec-Fetch-Site`` header (every current browser sends it), else ``Origin``, else
+    ``Referer`` (sent to this site by its ``same-origin`` referrer policy). A request that
+    proves none of them is not from the site. For a form on every page, which would otherwise
+    carry a per-request CSRF token and make each page different (the 404 pages must be the
+    same for every URL)."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    source = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    parts = urlsplit(source)
+    return bool(parts.netloc) and (parts.scheme, parts.netloc) == (
+        request.scheme,
+        request.get_host(),
+    )
+
 
 _BYTE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 

@@ -46,7 +46,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Membership
 from courses.models import EnrollmentStatus
@@ -76,7 +76,13 @@ def _absolute(path: str) -> str:
 
 
 def build_message(reminder: Reminder) -> EmailMultiAlternatives:
-    """The email for one outbox row: text and HTML parts, times in the agency's time zone."""
+    """The email for one outbox row: text and HTML parts, times in the agency's time zone, in
+    the recipient's preferred language (English when they chose none: no browser to ask)."""
+    with translation.override(reminder.recipient.preferred_language or settings.LANGUAGE_CODE):
+        return _build_message(reminder)
+
+
+def _build_message(reminder: Reminder) -> EmailMultiAlternatives:
     zone = zoneinfo.ZoneInfo(reminder.agency.timezone)
     enrollment = reminder.enrollment
     context: dict[str, Any] = {

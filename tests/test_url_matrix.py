@@ -477,6 +477,9 @@ MATRIX: dict[str, list[Case]] = {
         Case(roles(anonymous=401, **dict.fromkeys(SIGNED_IN, 200))),
         Case(roles(anonymous=401, **dict.fromkeys(SIGNED_IN, 200)), method="post"),
     ],
+    # The language switcher: only a post from a page of the site (the matrix's post says
+    # nothing of where it comes from); tests/i18n/test_language.py has the rest.
+    "accounts:language": [Case(everyone(405)), Case(everyone(403), method="post")],
     "toolkit:index": [Case(signed_in(200))],
     "wellness": [Case(everyone(200))],  # the footer's link, public
     # The learner's calendar feed: the token is the key, no session needed.

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_noop
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -60,9 +61,14 @@ MIDDLEWARE = [
     # not say otherwise is kept out of caches.
     "lms.cache_headers.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the cookie of the switcher, else the browser's Accept-Language (no URL
+    # prefixes: the URLs stay as they are).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in user's preferred language wins over the browser's (accounts/middleware.py).
+    "accounts.middleware.PreferredLanguageMiddleware",
     # An unreadable form body is a 400 before any view acts (lms/middleware.py).
     "lms.middleware.FormBodyFirstMiddleware",
     # Every page needs a signed-in user unless its view is marked @login_not_required.
@@ -87,6 +93,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.wellness",
@@ -208,7 +215,13 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# English is the source language; Spanish is complete for the learner's pages, the account
+# pages and the learner's emails (locale/es/LC_MESSAGES/django.po).
 LANGUAGE_CODE = "en-us"
+LANGUAGES = [("en", "English"), ("es", "Spanish")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The switcher's cookie (accounts.views.language): no script reads it.
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -328,9 +341,11 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
     "xr-spatial-tracking": [],
 }
 # Shown above the sign-in form (CJIS asks for a system-use notification); empty hides it.
+# The default is in the Spanish catalogue too (accounts/templatetags/system_use.py translates
+# it); a notice set here is shown as written.
 LMS_SYSTEM_USE_NOTICE = env.str(
     "LMS_SYSTEM_USE_NOTICE",
-    default=(
+    default=gettext_noop(
         "This system is for authorized use only. It holds law-enforcement training records. "
         "Activity on it is monitored and recorded, and anyone using it consents to that "
         "monitoring. Unauthorized use is prohibited and may lead to criminal, civil or "

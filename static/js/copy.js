@@ -1,5 +1,5 @@
 // "Copy" beside a read-only field (data-copy-target: the field's id; data-copy-status: where
-// to say it worked). Without the script or the clipboard the button stays hidden, and the
+// to say it worked; data-copied and data-copy-failed: what to say there, in the page's language). Without the script or the clipboard the button stays hidden, and the
 // field can be selected and copied by hand.
 (function () {
   "use strict";
@@ -11,8 +11,16 @@
     button.hidden = false;
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(field.value).then(
-        function () { if (status) status.textContent = "Link copied."; },
-        function () { field.select(); if (status) status.textContent = "Select the link and copy it."; }
+        function () {
+          if (status) status.textContent = button.getAttribute("data-copied") || "Link copied.";
+        },
+        function () {
+          field.select();
+          if (status) {
+            status.textContent =
+              button.getAttribute("data-copy-failed") || "Select the link and copy it.";
+          }
+        }
       );
     });
   });

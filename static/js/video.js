@@ -79,10 +79,20 @@
     if (data.completed) {
       document.querySelector("[data-complete-message]").classList.remove("d-none");
       var state = document.getElementById("component-state");
-      if (state) { state.innerHTML = '<span class="badge text-bg-success state-badge">Completed</span>'; }
+      if (state) {
+        var badge = document.createElement("span");
+        badge.className = "badge text-bg-success state-badge";
+        badge.textContent = document.querySelector("[data-error-message]").dataset.completed || "Completed";
+        state.replaceChildren(badge);
+      }
       var next = document.querySelector("[data-next-link]");
       if (next) { next.classList.remove("btn-outline-secondary"); next.classList.add("btn-brand"); }
     }
+  }
+
+  // The page's words, in its language (templates/courses/components/video.html).
+  function messages() {
+    return document.querySelector("[data-error-message]").dataset;
   }
 
   function showError(text) {
@@ -109,10 +119,10 @@
     }).then(function (response) {
       return response.json().then(function (data) { return { ok: response.ok, data: data }; });
     }).then(function (result) {
-      if (result.ok) { show(result.data); } else { showError(result.data.error || "Your progress could not be saved."); }
+      if (result.ok) { show(result.data); } else { showError(result.data.error || messages().unsaved || "Your progress could not be saved."); }
     }).catch(function () {
       pending = ranges.concat(pending);  // keep what was watched; try again on the next beat
-      showError("Connection lost: your progress will be saved when it returns.");
+      showError(messages().offline || "Connection lost: your progress will be saved when it returns.");
     }).finally(function () {
       inFlight = false;
       if (flushAgain) { flushAgain = false; flush(); }

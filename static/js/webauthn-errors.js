@@ -3,6 +3,8 @@
 // when the page has one, else in one added at the top of the main content.
 (function () {
   'use strict'
+  // The page's words, in its language (templates/mfa/webauthn/snippets/scripts.html).
+  const words = document.currentScript ? document.currentScript.dataset : {}
 
   function errorBox () {
     let box = document.getElementById('webauthn-error')
@@ -23,10 +25,10 @@
     const name = exception && exception.name
     const box = errorBox()
     box.textContent = name === 'NotAllowedError'
-      ? 'The key did not answer, or the request was canceled. Try again when your key or device is ready.'
+      ? words.notAllowed || 'The key did not answer, or the request was canceled. Try again when your key or device is ready.'
       : name === 'InvalidStateError'
-        ? 'This key is already added to your account.'
-        : 'Your browser could not use the key. Try again, or use another key or an authenticator app.'
+        ? words.alreadyAdded || 'This key is already added to your account.'
+        : words.unusable || 'Your browser could not use the key. Try again, or use another key or an authenticator app.'
     box.classList.remove('d-none')
   })
 })()

@@ -40,7 +40,8 @@ def test_the_navigation_name_links_to_the_profile(client):
 def test_saving_the_profile(client, learner):
     response = client.post("/accounts/profile/", VALID, follow=True)
     assert response.redirect_chain == [("/accounts/profile/", 302)]
-    assert "Your profile is saved." in response.content.decode()
+    # Said in the language just chosen (VALID picks Spanish).
+    assert "Su perfil está guardado." in response.content.decode()
     learner.refresh_from_db()
     assert (
         learner.full_name,
@@ -49,6 +50,12 @@ def test_saving_the_profile(client, learner):
         learner.preferred_language,
     ) == tuple(VALID.values())
     assert learner.name_for_certificates() == "Det. Jordan A. Ellis"
+
+
+def test_the_saved_message_is_in_english_when_english_is_chosen(client, learner):
+    response = client.post("/accounts/profile/", {**VALID, "preferred_language": "en"}, follow=True)
+    assert "Your profile is saved." in response.content.decode()
+    assert '<html lang="en">' in response.content.decode()
 
 
 def test_spaces_are_tidied_and_an_empty_certificate_name_means_the_full_name(client, learner):

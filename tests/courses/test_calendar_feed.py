@@ -103,6 +103,31 @@ def test_refresher_date_of_a_recurring_assignment_is_an_event(client, agency, li
     assert str(event["UID"]).endswith("-refresher@testserver")
 
 
+def test_feed_speaks_the_learners_preferred_language_not_the_calendar_apps(client, linked, series):
+    """A learner who prefers Spanish reads Spanish in their calendar, whatever language the
+    calendar app asks for; the series' title stays as its author wrote it."""
+    linked.preferred_language = "es"
+    linked.save(update_fields=["preferred_language"])
+    enrollment = course_services.enrollment_create(user=linked, series=series)
+    Enrollment.objects.filter(pk=enrollment.pk).update(due_on=date(2027, 3, 9))
+    response = client.get(_feed_url(linked), HTTP_ACCEPT_LANGUAGE="en-US")
+    calendar = icalendar.Calendar.from_ical(response.content)
+    assert str(calendar["X-WR-CALNAME"]) == "Fechas límite de formación"
+    [event] = _events(response)
+    assert event["SUMMARY"] == f"Fecha límite de formación: {series.title}"
+    assert str(event["DESCRIPTION"]).startswith(f"{series.title} ({series.provider}) vence hoy.")
+
+
+def test_feed_is_english_for_a_learner_with_no_preference_whatever_the_app_asks(
+    client, linked, series
+):
+    course_services.enrollment_create(user=linked, series=series)
+    Enrollment.objects.filter(user=linked).update(due_on=date(2027, 3, 9))
+    response = client.get(_feed_url(linked), HTTP_ACCEPT_LANGUAGE="es-MX,es")
+    [event] = _events(response)
+    assert event["SUMMARY"] == f"Training due: {series.title}"
+
+
 def test_completed_enrollment_without_recurrence_and_undated_ones_give_no_event(
     client, linked, series
 ):

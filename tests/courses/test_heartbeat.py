@@ -220,3 +220,16 @@ def test_a_completing_heartbeat_waits_for_its_commit(learner_client, learner, vi
         response = _beat(learner_client, video, 10, 100)
     assert response.json()["completed"] is True
     assert not [q["sql"] for q in queries if "synchronous_commit" in q["sql"]]
+
+
+def test_a_learner_who_prefers_spanish_pays_no_query_more_per_heartbeat(
+    learner_client, learner, video, django_assert_max_num_queries
+):
+    """The preferred language comes with the user the heartbeat loads anyway."""
+    learner.preferred_language = "es"
+    learner.save(update_fields=["preferred_language"])
+    assert _beat(learner_client, video, 0, 5).status_code == 200
+    with django_assert_max_num_queries(STEADY_HEARTBEAT):
+        response = _beat(learner_client, video, 5, 10)
+    assert response.status_code == 200
+    assert response.headers["Content-Language"] == "es"

@@ -27,6 +27,16 @@ SIGN_IN_EMAILS = (
 
 PASSWORD = FieldSpec("password", "text", valid=st.sampled_from([DEMO_PASSWORD, "wrong-password"]))
 NEXT = FieldSpec("next", "url", valid=st.sampled_from(["/", "/agency/", *SPECIAL_URLS]))
+LANGUAGE = FieldSpec(
+    "language", "choice", choices=("en", "es"), valid=st.sampled_from(["en", "es", "fr", ""])
+)
+
+
+def _same_origin(client: Client, world: FuzzWorld) -> None:
+    """What a browser adds to a post from a page of the site (the switcher needs it)."""
+    client.defaults["HTTP_SEC_FETCH_SITE"] = "same-origin"
+
+
 ACCOUNTS = writes("accounts.*", "account.*", "mfa.*", "courses.*", "reminders.*")
 
 
@@ -181,6 +191,27 @@ ACCOUNT: list[Target] = [
         ],
         examples=25,
         writes=writes("account.EmailAddress"),
+    ),
+    Target(
+        # The language switcher in every page's footer (no form object: its two fields named
+        # here), posted as a browser posts it from a page of the site.
+        "accounts:language",
+        "learner",
+        lambda w: url("accounts:language"),
+        form_page=None,
+        fields=lambda w, specs: [LANGUAGE, NEXT],
+        prepare=_same_origin,
+        writes=writes("accounts.User"),
+    ),
+    Target(
+        "accounts:language",
+        "anonymous",
+        lambda w: url("accounts:language"),
+        label="signed out",
+        form_page=None,
+        fields=lambda w, specs: [LANGUAGE, NEXT],
+        prepare=_same_origin,
+        writes=writes(),
     ),
     Target(
         # The idle warning's "Stay signed in": any body is read as a touch of the session.
