@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import lockout
@@ -101,8 +102,14 @@ def reset_mfa(
     if skipped:
         modeladmin.message_user(
             request,
-            f"{skipped} user(s) skipped: your own two-factor authentication is changed on the "
-            "two-factor page, and only a superuser resets a superuser's.",
+            ngettext(
+                "%(count)d user skipped: your own two-factor authentication is changed on the "
+                "two-factor page, and only a superuser resets a superuser's.",
+                "%(count)d users skipped: your own two-factor authentication is changed on the "
+                "two-factor page, and only a superuser resets a superuser's.",
+                skipped,
+            )
+            % {"count": skipped},
             messages.WARNING,
         )
     if not users:
@@ -112,8 +119,14 @@ def reset_mfa(
             mfa_reset(user=user, by=staff, request=request)
         modeladmin.message_user(
             request,
-            f"Reset two-factor authentication for {len(users)} user(s); each was signed out "
-            "and emailed.",
+            ngettext(
+                "Reset two-factor authentication for %(count)d user, who was signed out "
+                "and emailed.",
+                "Reset two-factor authentication for %(count)d users; each was signed out "
+                "and emailed.",
+                len(users),
+            )
+            % {"count": len(users)},
             messages.SUCCESS,
         )
         return None
@@ -191,9 +204,15 @@ class UserAdmin(UserAccessAdminMixin, DjangoUserAdmin):
         ]
         if unlocked:
             names = ", ".join(user.email for user in unlocked)
-            self.message_user(request, f"Sign-in unlocked for {names}.", messages.SUCCESS)
+            self.message_user(
+                request,
+                gettext("Sign-in unlocked for %(names)s.") % {"names": names},
+                messages.SUCCESS,
+            )
         else:
-            self.message_user(request, "None of the selected users was locked.", messages.INFO)
+            self.message_user(
+                request, gettext("None of the selected users was locked."), messages.INFO
+            )
 
 
 class SignInLockedFilter(admin.SimpleListFilter):

@@ -13,6 +13,7 @@ from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -55,19 +56,29 @@ def deactivate(
                     request=request,
                 )
             except AccountRefused as refusal:
-                modeladmin.message_user(request, f"{user.email}: {refusal}", messages.ERROR)
+                modeladmin.message_user(
+                    request,
+                    gettext("%(email)s: %(refusal)s") % {"email": user.email, "refusal": refusal},
+                    messages.ERROR,
+                )
             else:
                 done += 1
         if done:
             modeladmin.message_user(
                 request,
-                f"Deactivated {done} account(s): they can no longer sign in, their sessions "
-                "ended, and they receive no reminders.",
+                ngettext(
+                    "Deactivated %(count)d account: it can no longer sign in, its sessions "
+                    "ended, and it receives no reminders.",
+                    "Deactivated %(count)d accounts: they can no longer sign in, their sessions "
+                    "ended, and they receive no reminders.",
+                    done,
+                )
+                % {"count": done},
                 messages.SUCCESS,
             )
         return None
     if not active.exists():
-        modeladmin.message_user(request, "The selected accounts are inactive already.")
+        modeladmin.message_user(request, gettext("The selected accounts are inactive already."))
         return None
     return TemplateResponse(
         request,
@@ -92,10 +103,19 @@ def reactivate(
         try:
             user_reactivate(user=user, by=_staff(request), request=request)
         except AccountRefused as refusal:
-            modeladmin.message_user(request, f"{user.email}: {refusal}", messages.ERROR)
+            modeladmin.message_user(
+                request,
+                gettext("%(email)s: %(refusal)s") % {"email": user.email, "refusal": refusal},
+                messages.ERROR,
+            )
         else:
             done += 1
-    modeladmin.message_user(request, f"Reactivated {done} account(s).", messages.SUCCESS)
+    modeladmin.message_user(
+        request,
+        ngettext("Reactivated %(count)d account.", "Reactivated %(count)d accounts.", done)
+        % {"count": done},
+        messages.SUCCESS,
+    )
 
 
 class UserAccessAdminMixin:

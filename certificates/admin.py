@@ -8,6 +8,7 @@ from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from certificates.models import Certificate
@@ -54,11 +55,16 @@ def revoke(
                 request=request,
             )
             count += 1
-        modeladmin.message_user(request, f"Revoked {count} certificate(s).", messages.SUCCESS)
+        modeladmin.message_user(
+            request,
+            ngettext("Revoked %(count)d certificate.", "Revoked %(count)d certificates.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
         return None
     if not valid.exists():
         modeladmin.message_user(
-            request, "The selected certificates are revoked already.", messages.WARNING
+            request, gettext("The selected certificates are revoked already."), messages.WARNING
         )
         return None
     return TemplateResponse(

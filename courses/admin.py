@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from courses.assignments import (
@@ -160,7 +161,15 @@ class AssignmentAdmin(admin.ModelAdmin):
                 recurrence_months=assignment.recurrence_months,
                 request=request,
             )
-            self.message_user(request, f"Due date changed for {moved} enrollment(s).")
+            self.message_user(
+                request,
+                ngettext(
+                    "Due date changed for %(count)d enrollment.",
+                    "Due date changed for %(count)d enrollments.",
+                    moved,
+                )
+                % {"count": moved},
+            )
         outcome = assignment_enrol(assignment=assignment, today=assignment.agency.today())
         others = sorted(set(form.changed_data) - rule)
         if not change:
@@ -193,6 +202,11 @@ class AssignmentAdmin(admin.ModelAdmin):
             assignment_cancel(by=request.user, assignment=assignment, request=request)
         self.message_user(
             request,
-            f"{queryset.count()} assignment(s) canceled: no more reminders or refreshers.",
+            ngettext(
+                "%(count)d assignment canceled: no more reminders or refreshers.",
+                "%(count)d assignments canceled: no more reminders or refreshers.",
+                len(queryset),
+            )
+            % {"count": len(queryset)},
             messages.SUCCESS,
         )

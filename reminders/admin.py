@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.translation import ngettext
 
 from reminders.models import EmailPreference, Reminder
 from reminders.tasks import enqueue
@@ -37,7 +38,14 @@ class ReminderAdmin(admin.ModelAdmin):
             status=Reminder.Status.QUEUED, next_attempt_at=None, attempts=0
         )
         enqueue(ids)
-        self.message_user(request, f"{len(ids)} reminder(s) queued again.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d reminder queued again.", "%(count)d reminders queued again.", len(ids)
+            )
+            % {"count": len(ids)},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(EmailPreference)
