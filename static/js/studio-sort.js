@@ -6,6 +6,7 @@
   document.body.addEventListener("htmx:configRequest", function (event) {
     if (csrf) event.detail.headers["X-CSRFToken"] = csrf.value;
   });
+  // What to say, in the page's language: data-saved and data-failed on the status line.
   const status = document.getElementById("order-status");
   // Only the item's own controls, not those of a list nested in it (components in a module).
   function own(item, selector) {
@@ -44,9 +45,9 @@
       if (event.target !== list) return;
       if (event.detail.successful) {
         renumber(list);
-        if (status) status.textContent = "Order saved.";
+        if (status) status.textContent = status.dataset.saved;
       } else {
-        if (status) status.textContent = "The order was not saved: reload the page and try again.";
+        if (status) status.textContent = status.dataset.failed;
       }
     });
   });
