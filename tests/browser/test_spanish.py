@@ -62,7 +62,7 @@ def test_a_spanish_browser_reads_sign_in_home_and_series_in_spanish(
     expect(page).to_have_title("Mi formación · Training Tracker")
     expect(page.get_by_role("heading", level=1)).to_have_text("Mi formación")
     nav = page.get_by_role("navigation", name="Principal")
-    for link in ("Catálogo", "Kit de recursos", "Certificados", "Historial de formación"):
+    for link in ("Catálogo", "Kit de recursos", "Certificados", "Historial"):
         expect(nav.get_by_role("link", name=link)).to_be_visible()
     card = page.locator("article.card-series", has_text=SERIES_TITLE)
     expect(card.get_by_role("progressbar", name="Progreso en la serie")).to_be_visible()
