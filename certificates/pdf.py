@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from certificates.models import Certificate
 
@@ -37,60 +38,112 @@ def verification_url(certificate: Certificate) -> str:
     )
 
 
-def certificate_pdf_path(certificate: Certificate) -> str:
-    """Where the certificate's PDF is kept in the default storage: a private path that no URL
-    serves (the PDF view streams it after its permission check). A revoked certificate has its
-    own file, so the cached copy always says what the certificate is now."""
+def pdf_language(language: str | None = None) -> str:
+    """The language a certificate PDF is written in, as one of ``settings.LANGUAGES``' codes:
+    ``language`` if given, else the active one (a request's: ``LocaleMiddleware`` and
+    ``PreferredLanguageMiddleware`` chose it), else the site's. ``"en-us"`` is ``"en"``."""
+    for candidate in (language, translation.get_language(), settings.LANGUAGE_CODE):
+        if candidate:
+            try:
+                return translation.get_supported_language_variant(candidate)
+            except LookupError:
+                continue
+    return settings.LANGUAGES[0][0]
+
+
+def learner_language(certificate: Certificate) -> str:
+    """The certificate's learner's own language: their preferred one, else the site's (never
+    the active one: the build after completion runs outside the learner's requests)."""
+    preferred = certificate.user.preferred_language
+    if preferred not in dict(settings.LANGUAGES):
+        preferred = settings.LANGUAGE_CODE
+    return pdf_language(preferred)
+
+
+def certificate_pdf_path(certificate: Certificate, language: str | None = None) -> str:
+    """Where the certificate's PDF in ``language`` (the active language if not given) is kept
+    in the default storage: a private path that no URL serves (the PDF view streams it after
+    its permission check). A revoked certificate has its own files, so a cached copy always
+    says what the certificate is now; each language has its own copy."""
     state = "revoked" if certificate.revoked_at else "valid"
-    return f"certificates/{state}/{certificate.code}.pdf"
+    return f"certificates/{state}/{certificate.code}.{pdf_language(language)}.pdf"
 
 
-def certificate_pdf_render(certificate: Certificate) -> bytes:
-    """The one-page certificate, with the QR code of its verification URL."""
+def _certificate_pdf_paths(certificate: Certificate) -> list[str]:
+    """Every path a copy of the certificate may be kept under: each state and each language,
+    and the single-language path of earlier versions (``certificates/{state}/{code}.pdf``,
+    never read any more: such a copy counts as absent and is rebuilt under the new path)."""
+    codes = [code for code, _name in settings.LANGUAGES]
+    return [
+        f"certificates/{state}/{certificate.code}{suffix}.pdf"
+        for state in ("valid", "revoked")
+        for suffix in ["", *(f".{code}" for code in codes)]
+    ]
+
+
+def certificate_pdf_render(certificate: Certificate, language: str | None = None) -> bytes:
+    """The one-page certificate in ``language`` (the active one if not given), with the QR
+    code of its verification URL."""
+    language = pdf_language(language)
     url = verification_url(certificate)
     qr = segno.make(url, error="m")
     started = time.perf_counter()
-    pdf = render_pdf(
-        CERTIFICATE_TEMPLATE,
-        {
-            "certificate": certificate,
-            "verification_url": url,
-            "qr_data_uri": qr.svg_data_uri(scale=4, border=0, dark="#1f3a5f"),
-        },
-    )
+    with translation.override(language):
+        pdf = render_pdf(
+            CERTIFICATE_TEMPLATE,
+            {
+                "certificate": certificate,
+                "verification_url": url,
+                "qr_data_uri": qr.svg_data_uri(scale=4, border=0, dark="#1f3a5f"),
+            },
+        )
     logger.info(
-        "Rendered the certificate PDF %s in %.0f ms",
+        "Rendered the certificate PDF %s (%s) in %.0f ms",
         certificate.code,
+        language,
         (time.perf_counter() - started) * 1000,
     )
     return pdf
 
 
-def certificate_pdf_build(certificate: Certificate) -> bytes:
-    """Render the PDF and keep it; a copy already kept is replaced. Two builds racing both
-    write the same bytes; the storage's renamed duplicate, if any, is removed."""
-    path = certificate_pdf_path(certificate)
-    pdf = certificate_pdf_render(certificate)
+def certificate_pdf_build(certificate: Certificate, language: str | None = None) -> bytes:
+    """Render the PDF in ``language`` (the active one if not given) and keep it; a copy
+    already kept is replaced. Two builds racing both write the same bytes; the storage's
+    renamed duplicate, if any, is removed. A copy kept by an earlier version under the
+    single-language path goes."""
+    language = pdf_language(language)
+    path = certificate_pdf_path(certificate, language)
+    pdf = certificate_pdf_render(certificate, language)
     if default_storage.exists(path):
         default_storage.delete(path)
     saved = default_storage.save(path, ContentFile(pdf))
     if saved != path:
         default_storage.delete(saved)
+    state = "revoked" if certificate.revoked_at else "valid"
+    _delete(f"certificates/{state}/{certificate.code}.pdf")
     return pdf
 
 
+def _delete(path: str) -> None:
+    if default_storage.exists(path):
+        default_storage.delete(path)
+
+
 def certificate_pdf_discard(certificate: Certificate) -> None:
-    """Forget the kept copy for the certificate's valid state (after it was revoked)."""
-    valid = f"certificates/valid/{certificate.code}.pdf"
-    if default_storage.exists(valid):
-        default_storage.delete(valid)
+    """Forget every kept copy of the certificate: each language's, valid and revoked, and
+    any under the single-language path of earlier versions (after it was revoked: the next
+    read or the rebuild keeps what it says now)."""
+    for path in _certificate_pdf_paths(certificate):
+        _delete(path)
 
 
-def certificate_pdf(certificate: Certificate) -> bytes:
-    """The certificate's PDF: the kept copy, else built now (and kept)."""
-    path = certificate_pdf_path(certificate)
+def certificate_pdf(certificate: Certificate, language: str | None = None) -> bytes:
+    """The certificate's PDF in ``language`` (the active one if not given, i.e. the
+    reader's): the kept copy, else built now (and kept)."""
+    language = pdf_language(language)
+    path = certificate_pdf_path(certificate, language)
     try:
         with default_storage.open(path, "rb") as kept:
             return kept.read()
     except FileNotFoundError:
-        return certificate_pdf_build(certificate)
+        return certificate_pdf_build(certificate, language)

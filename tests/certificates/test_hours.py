@@ -249,3 +249,58 @@ def test_a_learner_sees_only_their_own_transcript(client, learner, other_learner
     client.force_login(learner)
     assert theirs.code not in client.get("/transcript/").content.decode()
     assert theirs.code not in b"".join(client.get("/transcript.csv").streaming_content).decode()
+
+
+def _pdf_text(response) -> str:
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    return " ".join(text.split())
+
+
+def test_the_transcript_pdf_is_in_the_readers_language(client, learner, credited):
+    """A learner who reads Spanish gets the transcript in Spanish, dates as on the Spanish pages;
+    the English one stays as it was."""
+    certify(learner, credited, date(2026, 3, 9), hours="1.5")
+    client.force_login(learner)
+    url = "/transcript.pdf?from=2026-01-01&to=2026-03-31"
+    english = _pdf_text(client.get(url))
+    for expected in (
+        "Training transcript",
+        "Period 1 January 2026 to 31 March 2026 (both included)",
+        "Credit hours in the period",
+        "9 Mar 2026",
+        "Certificate code",
+        "Page 1 of 1",
+    ):
+        assert expected in english
+    assert "Historial" not in english
+
+    User.objects.filter(pk=learner.pk).update(preferred_language="es")
+    spanish = _pdf_text(client.get(url))
+    for expected in (
+        "Historial de formación",
+        "Período del 1 de enero de 2026 al 31 de marzo de 2026 (ambos incluidos)",
+        "Horas de crédito en el período",
+        "Finalizaciones",
+        "9 mar 2026",
+        "Código del",  # the header wraps: "Código del certificado"
+        "Página 1 de 1",
+        "Cada certificado puede verificarse en",
+        "<código>/",
+    ):
+        assert expected in spanish, (expected, spanish)
+    assert "Training transcript" not in spanish
+
+
+def test_the_transcript_pdfs_html_says_its_language(client, learner):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from certificates.views.transcripts import transcript_context
+
+    data = transcript(learner=learner, period=default_period(date(2026, 3, 9)))
+    context = {**transcript_context(data), "generated_at": timezone.now(), "verify_base": "/"}
+    with translation.override("es"):
+        html = render_to_string("certificates/transcript_pdf.html", context)
+    assert '<html lang="es">' in html
+    assert 'content: "Página " counter(page) " de " counter(pages) "";' in html
