@@ -13,6 +13,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from certificates.display import hours_display
+
 
 def new_code() -> str:
     """An unguessable verification code: 128 random bits, URL-safe."""
@@ -83,8 +85,9 @@ class Certificate(models.Model):
 
     @property
     def hours_text(self) -> str:
-        """The credit hours as people write them: "1.5", "24", never "1.50"."""
-        return format(self.credit_hours.normalize(), "f")
+        """The credit hours as people write them in the active language: "1.5" ("1,5" in
+        Spanish), "24", never "1.50"."""
+        return hours_display(self.credit_hours)
 
     def get_pdf_url(self) -> str:
         return reverse("certificates:pdf", kwargs={"code": self.code})

@@ -1,17 +1,9 @@
-"""``{{ value|hours }}``: credit hours as people write them (24, 1.5, 0.25), not 24.00."""
-
-from decimal import Decimal, InvalidOperation
+"""``{{ value|hours }}``: credit hours as people write them in the page's language (24, 1.5;
+1,5 in Spanish), not 24.00."""
 
 from django import template
 
+from certificates.display import hours_display
+
 register = template.Library()
-
-
-@register.filter
-def hours(value: object) -> str:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return ""
-    text = f"{number.quantize(Decimal('0.01')):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+register.filter("hours", hours_display)

@@ -188,7 +188,7 @@ def test_a_spanish_learners_pdf_is_built_in_spanish_after_the_issue(
     assert "Se certifica que" in text
     assert "ha completado la serie de formación" in text
     assert "impartida por NCMEC" in text
-    assert "1.5 horas · POST CPT" in text
+    assert "1,5 horas · POST CPT" in text
     assert "Verifique este certificado" in text
     assert "Certificate of Completion" not in text
 
