@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from courses.assignments import (
@@ -160,7 +161,15 @@ class AssignmentAdmin(admin.ModelAdmin):
                 recurrence_months=assignment.recurrence_months,
                 request=request,
             )
-            self.message_user(request, f"Due date changed for {moved} enrollment(s).")
+            self.message_user(
+                request,
+                ngettext(
+                    "Due date changed for %(count)s enrollment.",
+                    "Due date changed for %(count)s enrollments.",
+                    moved,
+                )
+                % {"count": moved},
+            )
         outcome = assignment_enrol(assignment=assignment, today=assignment.agency.today())
         others = sorted(set(form.changed_data) - rule)
         if not change:
@@ -186,13 +195,19 @@ class AssignmentAdmin(admin.ModelAdmin):
             )
         self.message_user(request, outcome.describe(), messages.INFO)
 
-    @admin.action(description="Cancel the selected assignments (enrollments stay)")
+    @admin.action(description=gettext_lazy("Cancel the selected assignments (enrollments stay)"))
     def cancel_assignments(self, request: HttpRequest, queryset: QuerySet[Assignment]) -> None:
         assert isinstance(request.user, User)  # the admin is for signed-in staff
         for assignment in queryset:
             assignment_cancel(by=request.user, assignment=assignment, request=request)
+        count = queryset.count()
         self.message_user(
             request,
-            f"{queryset.count()} assignment(s) canceled: no more reminders or refreshers.",
+            ngettext(
+                "%(count)s assignment canceled: no more reminders or refreshers.",
+                "%(count)s assignments canceled: no more reminders or refreshers.",
+                count,
+            )
+            % {"count": count},
             messages.SUCCESS,
         )

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy, ngettext
 
 from reminders.models import EmailPreference, Reminder
 from reminders.tasks import enqueue
@@ -30,14 +31,21 @@ class ReminderAdmin(admin.ModelAdmin):
     ]
     actions = ["retry"]
 
-    @admin.action(description="Retry the selected failed reminders")
+    @admin.action(description=gettext_lazy("Retry the selected failed reminders"))
     def retry(self, request, queryset) -> None:
         ids = list(queryset.filter(status=Reminder.Status.FAILED).values_list("pk", flat=True))
         Reminder.objects.filter(pk__in=ids).update(
             status=Reminder.Status.QUEUED, next_attempt_at=None, attempts=0
         )
         enqueue(ids)
-        self.message_user(request, f"{len(ids)} reminder(s) queued again.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)s reminder queued again.", "%(count)s reminders queued again.", len(ids)
+            )
+            % {"count": len(ids)},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(EmailPreference)

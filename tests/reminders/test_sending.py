@@ -147,7 +147,7 @@ def test_a_failed_row_can_be_retried_from_the_admin(
             {"action": "retry", "_selected_action": [reminder.pk]},
             follow=True,
         )
-    assert b"1 reminder(s) queued again." in response.content
+    assert b"1 reminder queued again." in response.content
     assert len(callbacks) == 1  # handed to the workers after the admin's transaction commits
     reminder.refresh_from_db()
     assert reminder.status == "sent"
