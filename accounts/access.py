@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from accounts.selectors import has_mfa, mfa_enrollment_confirmed, mfa_enrollment_needs_email_code
 
@@ -21,7 +22,10 @@ def mfa_setup_redirect(request: HttpRequest, *, why: str) -> HttpResponse | None
     up. None when they may go on."""
     # Past the sign-in gate (LoginRequiredMiddleware): never an anonymous user here.
     if settings.LMS_REQUIRE_MFA and not has_mfa(request.user):  # type: ignore[arg-type]
-        messages.warning(request, f"{why}: turn on two-factor authentication to open them.")
+        messages.warning(
+            request,
+            gettext("%(why)s: turn on two-factor authentication to open them.") % {"why": why},
+        )
         return redirect("mfa_index")
     return None
 

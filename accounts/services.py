@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import Agency, AgencyDomain, Membership, MfaEnrollmentCode, User
 from accounts.notices import account_email_send
@@ -354,11 +355,13 @@ def _removal_refused(membership: Membership, by: User) -> str:
     if not Membership.objects.filter(
         user=by, agency_id=membership.agency_id, role=Membership.Role.SUPERVISOR
     ).exists():
-        return "Only the agency's supervisors can remove its learners."
+        return gettext_noop("Only the agency's supervisors can remove its learners.")
     if membership.user_id == by.pk:
-        return "You cannot remove yourself from the agency; ask an administrator."
+        return gettext_noop("You cannot remove yourself from the agency; ask an administrator.")
     if membership.role != Membership.Role.LEARNER:
-        return "Supervisors are removed by an administrator, not from the agency pages."
+        return gettext_noop(
+            "Supervisors are removed by an administrator, not from the agency pages."
+        )
     return ""
 
 
@@ -386,7 +389,7 @@ def membership_remove(
             outcome=Outcome.REFUSED,
             details={"reason": why},
         )
-        raise MembershipRefused(why)
+        raise MembershipRefused(gettext(why))
     with transaction.atomic():
         # Locked, so two removals at once remove (and record) once.
         current = (
@@ -419,9 +422,9 @@ def membership_role_set(
     stops being a learner is let go by the agency's assignments and reminders as a learner
     who leaves (``member_left``). Audited as ``membership.role_changed``."""
     if not by.is_staff:
-        raise MembershipRefused("Only an administrator can change a member's role.")
+        raise MembershipRefused(gettext("Only an administrator can change a member's role."))
     if role not in Membership.Role.values:
-        raise MembershipRefused("Unknown role.")
+        raise MembershipRefused(gettext("Unknown role."))
     current = Membership.objects.select_for_update().select_related("user", "agency")
     membership = current.get(pk=membership.pk)
     before = membership.role
@@ -473,9 +476,9 @@ def sessions_end(*, user: User) -> int:
 def _access_refused(user: User, by: User, *, action: str, request: HttpRequest | None) -> None:
     why = ""
     if not by.is_staff:
-        why = "Only an administrator can change whether an account is active."
+        why = gettext_noop("Only an administrator can change whether an account is active.")
     elif user.pk == by.pk:
-        why = "You cannot deactivate or reactivate your own account."
+        why = gettext_noop("You cannot deactivate or reactivate your own account.")
     if why:
         audit_record(
             action=action,
@@ -485,7 +488,7 @@ def _access_refused(user: User, by: User, *, action: str, request: HttpRequest |
             outcome=Outcome.REFUSED,
             details={"reason": why},
         )
-        raise AccountRefused(why)
+        raise AccountRefused(gettext(why))
 
 
 def user_deactivate(
@@ -499,7 +502,7 @@ def user_deactivate(
     changes nothing. Audited as ``user.deactivated``."""
     reason = reason.strip()
     if not reason:
-        raise AccountRefused("Give the reason for deactivating the account.")
+        raise AccountRefused(gettext("Give the reason for deactivating the account."))
     _access_refused(user, by, action="user.deactivated", request=request)
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
@@ -542,7 +545,7 @@ def mfa_reset(*, user: User, by: User, request: HttpRequest | None = None) -> li
     through the emailed code. Refused (PermissionDenied) unless ``mfa_reset_allowed``. Returns
     the kinds of authenticator removed."""
     if not mfa_reset_allowed(by=by, user=user):
-        raise PermissionDenied("Only staff allowed to reset MFA may reset another user's.")
+        raise PermissionDenied(gettext("Only staff allowed to reset MFA may reset another user's."))
     authenticators = Authenticator.objects.filter(user=user)
     removed = sorted(authenticators.values_list("type", flat=True))
     authenticators.delete()

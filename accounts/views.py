@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import iri_to_uri
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -202,13 +202,15 @@ def mfa_email_code(request: AuthenticatedHttpRequest) -> HttpResponse:
                 binding = secrets.token_urlsafe(32)
                 request.session[MFA_ENROLLMENT_BINDING_KEY] = binding
             if services.mfa_enrollment_code_send(user=user, binding=binding, request=request):
-                messages.success(request, "Email sent: look for the code in your inbox.")
+                messages.success(request, gettext("Email sent: look for the code in your inbox."))
             else:
                 messages.error(
                     request,
-                    "You have asked for several codes in the last hour, so no new one was "
-                    "sent. The last code you received still works until it expires; otherwise "
-                    "please try again later.",
+                    gettext(
+                        "You have asked for several codes in the last hour, so no new one was "
+                        "sent. The last code you received still works until it expires; "
+                        "otherwise please try again later."
+                    ),
                 )
             return redirect(request.get_full_path())
         form = MfaEmailCodeForm(request.POST)
@@ -219,18 +221,34 @@ def mfa_email_code(request: AuthenticatedHttpRequest) -> HttpResponse:
             if result.outcome is services.CodeCheck.CONFIRMED:
                 messages.success(
                     request,
-                    "Thank you, your email address is confirmed. Now add your authenticator "
-                    f"(within {minutes} minutes).",
+                    ngettext(
+                        "Thank you, your email address is confirmed. Now add your "
+                        "authenticator (within %(minutes)s minute).",
+                        "Thank you, your email address is confirmed. Now add your "
+                        "authenticator (within %(minutes)s minutes).",
+                        minutes,
+                    )
+                    % {"minutes": minutes},
                 )
                 return redirect(next_url)
             if result.outcome is services.CodeCheck.WRONG:
-                tries = "1 try" if result.attempts_left == 1 else f"{result.attempts_left} tries"
-                form.add_error("code", f"That code is not the one we sent. {tries} left.")
+                left = result.attempts_left
+                form.add_error(
+                    "code",
+                    ngettext(
+                        "That code is not the one we sent. %(count)s try left.",
+                        "That code is not the one we sent. %(count)s tries left.",
+                        left,
+                    )
+                    % {"count": left},
+                )
             else:
                 form.add_error(
                     "code",
-                    "This code no longer works: it has expired, was used already, or was "
-                    "mistyped too often. Ask for a new code below.",
+                    gettext(
+                        "This code no longer works: it has expired, was used already, or was "
+                        "mistyped too often. Ask for a new code below."
+                    ),
                 )
     live = selectors.mfa_enrollment_code_live(user=user, binding=binding)
     return render(

@@ -28,6 +28,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Agency, Membership, User
 from accounts.selectors import learner_here, learner_zones, supervision_of
@@ -66,10 +67,13 @@ def period_from(params: Mapping[str, Any], *, today: date) -> Period:
         try:
             ends.append(date.fromisoformat(text))
         except ValueError as exc:
-            raise PeriodRefused(f"“{text[:20]}” is not a date as YYYY-MM-DD ({key}).") from exc
+            raise PeriodRefused(
+                gettext("“%(text)s” is not a date as YYYY-MM-DD (%(key)s).")
+                % {"text": text[:20], "key": key}
+            ) from exc
     start, end = ends
     if start > end:
-        raise PeriodRefused("The period ends before it starts.")
+        raise PeriodRefused(gettext("The period ends before it starts."))
     return Period(start, end)
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts.models import Agency, User
 from accounts.selectors import supervision_of
@@ -29,7 +30,7 @@ def training_rule_set(
     database's constraints; the dashboard's figures are forgotten on commit, so its tile shows
     the new rule at once."""
     if not (by.is_staff or supervision_of(user=by, agency=agency).exists()):
-        raise PermissionDenied("Only the agency's supervisors set its training rule.")
+        raise PermissionDenied(gettext("Only the agency's supervisors set its training rule."))
     credit_type = credit_type.strip()
     rule = (
         TrainingRule.objects.select_for_update()
@@ -50,7 +51,7 @@ def training_rule_set(
 def training_rule_delete(*, by: User, rule: TrainingRule) -> None:
     """Remove a rule (supervisors of its agency and staff only)."""
     if not (by.is_staff or supervision_of(user=by, agency=rule.agency).exists()):
-        raise PermissionDenied("Only the agency's supervisors change its training rule.")
+        raise PermissionDenied(gettext("Only the agency's supervisors change its training rule."))
     agency = rule.agency
     rule.delete()
     dashboard_forget_on_commit(agency)

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from courses.assignments import (
@@ -164,8 +164,8 @@ class AssignmentAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 ngettext(
-                    "Due date changed for %(count)d enrollment.",
-                    "Due date changed for %(count)d enrollments.",
+                    "Due date changed for %(count)s enrollment.",
+                    "Due date changed for %(count)s enrollments.",
                     moved,
                 )
                 % {"count": moved},
@@ -195,18 +195,19 @@ class AssignmentAdmin(admin.ModelAdmin):
             )
         self.message_user(request, outcome.describe(), messages.INFO)
 
-    @admin.action(description="Cancel the selected assignments (enrollments stay)")
+    @admin.action(description=gettext_lazy("Cancel the selected assignments (enrollments stay)"))
     def cancel_assignments(self, request: HttpRequest, queryset: QuerySet[Assignment]) -> None:
         assert isinstance(request.user, User)  # the admin is for signed-in staff
         for assignment in queryset:
             assignment_cancel(by=request.user, assignment=assignment, request=request)
+        count = queryset.count()
         self.message_user(
             request,
             ngettext(
-                "%(count)d assignment canceled: no more reminders or refreshers.",
-                "%(count)d assignments canceled: no more reminders or refreshers.",
-                len(queryset),
+                "%(count)s assignment canceled: no more reminders or refreshers.",
+                "%(count)s assignments canceled: no more reminders or refreshers.",
+                count,
             )
-            % {"count": len(queryset)},
+            % {"count": count},
             messages.SUCCESS,
         )

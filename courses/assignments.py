@@ -17,7 +17,8 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext, ngettext
 
 from accounts.models import Agency, Membership, User
 from accounts.selectors import learner_here, supervision_of
@@ -33,12 +34,9 @@ class AssignmentRefused(Exception):
     """The assignment was not made or changed; the message says why, for the supervisor."""
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 def _day(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    """A date as the outcome's sentences give it (``1 Jun 2027``), in the active language."""
+    return dateformat.format(day, "j M Y")
 
 
 @dataclass(frozen=True)
@@ -81,40 +79,94 @@ class AssignmentOutcome:
         due = _day(self.due) if self.due else ""
         parts = []
         if self.enrolled:
-            who = _plural(self.enrolled, "learner", "learners")
-            parts.append(f"{who} newly enrolled, due {due}")
+            parts.append(
+                ngettext(
+                    "%(count)s learner newly enrolled, due %(due)s",
+                    "%(count)s learners newly enrolled, due %(due)s",
+                    self.enrolled,
+                )
+                % {"count": self.enrolled, "due": due}
+            )
         if self.due_moved:
             parts.append(
-                f"{_plural(self.due_moved, 'learner', 'learners')} already enrolled: "
-                f"due date moved earlier to {due}"
+                ngettext(
+                    "%(count)s learner already enrolled: due date moved earlier to %(due)s",
+                    "%(count)s learners already enrolled: due date moved earlier to %(due)s",
+                    self.due_moved,
+                )
+                % {"count": self.due_moved, "due": due}
             )
         if self.due_kept:
             parts.append(
-                f"{_plural(self.due_kept, 'learner', 'learners')} already enrolled keep "
-                f"{'their own due date' if self.due_kept == 1 else 'their own due dates'}, "
-                f"which {'was' if self.due_kept == 1 else 'were'} already on or before {due}"
+                ngettext(
+                    "%(count)s learner already enrolled keeps their own due date, which was "
+                    "already on or before %(due)s",
+                    "%(count)s learners already enrolled keep their own due dates, which were "
+                    "already on or before %(due)s",
+                    self.due_kept,
+                )
+                % {"count": self.due_kept, "due": due}
             )
         if self.completed:
-            text = f"{_plural(self.completed, 'learner', 'learners')} already completed it"
+            n = self.completed
             if self.refresher_from and self.refresher_from == self.refresher_to:
-                text += f"; next refresher due {_day(self.refresher_from)}"
+                text = ngettext(
+                    "%(count)s learner already completed it; next refresher due %(date)s",
+                    "%(count)s learners already completed it; next refresher due %(date)s",
+                    n,
+                ) % {"count": n, "date": _day(self.refresher_from)}
             elif self.refresher_from and self.refresher_to:
-                text += (
-                    f"; next refreshers due between {_day(self.refresher_from)} "
-                    f"and {_day(self.refresher_to)}"
-                )
+                text = ngettext(
+                    "%(count)s learner already completed it; next refreshers due between "
+                    "%(start)s and %(end)s",
+                    "%(count)s learners already completed it; next refreshers due between "
+                    "%(start)s and %(end)s",
+                    n,
+                ) % {
+                    "count": n,
+                    "start": _day(self.refresher_from),
+                    "end": _day(self.refresher_to),
+                }
             elif not self.recurring:
-                text += " (no refresher: the assignment does not recur)"
+                text = ngettext(
+                    "%(count)s learner already completed it (no refresher: the assignment does "
+                    "not recur)",
+                    "%(count)s learners already completed it (no refresher: the assignment does "
+                    "not recur)",
+                    n,
+                ) % {"count": n}
+            else:
+                text = ngettext(
+                    "%(count)s learner already completed it",
+                    "%(count)s learners already completed it",
+                    n,
+                ) % {"count": n}
             parts.append(text)
         if self.reopened:
             parts.append(
-                f"{_plural(self.reopened, 'learner', 'learners')} completed it too long ago: "
-                f"a refresher opens now, due {due}"
+                ngettext(
+                    "%(count)s learner completed it too long ago: a refresher opens now, "
+                    "due %(due)s",
+                    "%(count)s learners completed it too long ago: a refresher opens now, "
+                    "due %(due)s",
+                    self.reopened,
+                )
+                % {"count": self.reopened, "due": due}
             )
         if self.unchanged:
-            parts.append(f"{_plural(self.unchanged, 'learner', 'learners')} already had it")
+            parts.append(
+                ngettext(
+                    "%(count)s learner already had it",
+                    "%(count)s learners already had it",
+                    self.unchanged,
+                )
+                % {"count": self.unchanged}
+            )
         if not parts:
-            return "No learner is covered yet; learners who join the agency later receive it."
+            return gettext(
+                "No learner is covered yet; learners who join the agency later receive it."
+            )
+        # Each part is a whole clause on its own, in the active language.
         return "; ".join(parts) + "."
 
     def __add__(self, other: AssignmentOutcome) -> AssignmentOutcome:
@@ -137,7 +189,9 @@ class AssignmentOutcome:
 def _refuse_unless_manager(user: User, agency: Agency) -> None:
     """Staff (Django admin) and the agency's supervisors manage its assignments; nobody else."""
     if not (user.is_staff or supervision_of(user=user, agency=agency).exists()):
-        raise AssignmentRefused("Only the agency's supervisors can change its assignments.")
+        raise AssignmentRefused(
+            gettext("Only the agency's supervisors can change its assignments.")
+        )
 
 
 def _rule(assignment: Assignment) -> dict[str, object]:
@@ -196,14 +250,14 @@ def assignment_create(
     Returns the assignment and what it did for each learner.
     """
     if not supervision_of(user=supervisor, agency=agency).exists():
-        raise AssignmentRefused("Only the agency's supervisors can assign its training.")
+        raise AssignmentRefused(gettext("Only the agency's supervisors can assign its training."))
     if series.status != Series.Status.PUBLISHED:
-        raise AssignmentRefused("Only a published series can be assigned.")
+        raise AssignmentRefused(gettext("Only a published series can be assigned."))
     if (due_on is None) == (due_in_days is None):
-        raise AssignmentRefused("Give either a due date or a number of days, not both.")
+        raise AssignmentRefused(gettext("Give either a due date or a number of days, not both."))
     chosen = {u.pk for u in learners}
     if not everyone and not chosen:
-        raise AssignmentRefused("Choose the learners, or assign the whole agency.")
+        raise AssignmentRefused(gettext("Choose the learners, or assign the whole agency."))
     members = set(
         Membership.objects.filter(agency=agency, role=Membership.Role.LEARNER).values_list(
             "user_id", flat=True
@@ -211,7 +265,9 @@ def assignment_create(
     )
     strangers = chosen - members
     if strangers:
-        raise AssignmentRefused("Some of the chosen people are not learners of this agency.")
+        raise AssignmentRefused(
+            gettext("Some of the chosen people are not learners of this agency.")
+        )
     assignment = Assignment(
         agency=agency,
         series=series,
@@ -375,9 +431,11 @@ def assignment_change(
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     _refuse_unless_manager(by, assignment.agency)
     if assignment.is_cancelled:
-        raise AssignmentRefused("This assignment was canceled; it can no longer be changed.")
+        raise AssignmentRefused(
+            gettext("This assignment was canceled; it can no longer be changed.")
+        )
     if (due_on is None) == (due_in_days is None):
-        raise AssignmentRefused("Give either a due date or a number of days, not both.")
+        raise AssignmentRefused(gettext("Give either a due date or a number of days, not both."))
     before = _rule(assignment)
     assignment.due_on, assignment.due_in_days = due_on, due_in_days
     assignment.recurrence_months = recurrence_months

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 DEFAULT_MAX_BYTES = 64 * 1024
 DEFAULT_MAX_DEPTH = 8
@@ -27,7 +28,12 @@ _STRUCTURE = re.compile(r'[\[\]{}"\\]')
 
 class JsonBodyRefused(BadRequest):
     """The body is not JSON this endpoint will read; the message says why. A ``BadRequest``, so
-    even where a view does not catch it the answer is a 400."""
+    even where a view does not catch it the answer is a 400. The message is in the request's
+    language: the video page's script shows a progress report's refusal to the learner."""
+
+
+def _too_big(max_bytes: int) -> str:
+    return gettext("The request body is larger than %(bytes)s bytes.") % {"bytes": max_bytes}
 
 
 def parse_json_body(
@@ -49,16 +55,16 @@ def parse_json_body(
     except ValueError:
         too_big = False  # Django reads a malformed length as 0
     if too_big:
-        raise JsonBodyRefused(f"The request body is larger than {max_bytes} bytes.")
+        raise JsonBodyRefused(_too_big(max_bytes))
     body = request.body
     if len(body) > max_bytes:
-        raise JsonBodyRefused(f"The request body is larger than {max_bytes} bytes.")
+        raise JsonBodyRefused(_too_big(max_bytes))
     if not body.strip():
         return empty
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise JsonBodyRefused("The request body is not UTF-8 text.") from exc
+        raise JsonBodyRefused(gettext("The request body is not UTF-8 text.")) from exc
     return parse_json_text(text, max_bytes=max_bytes, max_depth=max_depth)
 
 
@@ -68,7 +74,7 @@ def parse_json_text(
     """``text`` parsed within the same bounds as a body (a form field holding JSON, say), or
     ``JsonBodyRefused``."""
     if len(text) > max_bytes:
-        raise JsonBodyRefused(f"The request body is larger than {max_bytes} bytes.")
+        raise JsonBodyRefused(_too_big(max_bytes))
     _check_depth(text, max_depth)
     try:
         return json.loads(
@@ -77,7 +83,7 @@ def parse_json_text(
     except JsonBodyRefused:
         raise
     except (ValueError, RecursionError) as exc:
-        raise JsonBodyRefused("The request body is not valid JSON.") from exc
+        raise JsonBodyRefused(gettext("The request body is not valid JSON.")) from exc
 
 
 def _check_depth(text: str, max_depth: int) -> None:
@@ -100,23 +106,26 @@ def _check_depth(text: str, max_depth: int) -> None:
         elif char in "[{":
             depth += 1
             if depth > max_depth:
-                raise JsonBodyRefused(f"The request body nests deeper than {max_depth} levels.")
+                raise JsonBodyRefused(
+                    gettext("The request body nests deeper than %(levels)s levels.")
+                    % {"levels": max_depth}
+                )
         elif char in "]}":
             depth -= 1
 
 
 def _parse_int(digits: str) -> int:
     if len(digits.lstrip("-")) > MAX_INT_DIGITS:
-        raise JsonBodyRefused("A number in the request body is out of range.")
+        raise JsonBodyRefused(gettext("A number in the request body is out of range."))
     return int(digits)
 
 
 def _parse_float(literal: str) -> float:
     value = float(literal)
     if not math.isfinite(value):
-        raise JsonBodyRefused("A number in the request body is out of range.")
+        raise JsonBodyRefused(gettext("A number in the request body is out of range."))
     return value
 
 
 def _refuse_constant(name: str) -> float:
-    raise JsonBodyRefused(f"{name} is not a number this site accepts.")
+    raise JsonBodyRefused(gettext("%(name)s is not a number this site accepts.") % {"name": name})

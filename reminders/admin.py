@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from reminders.models import EmailPreference, Reminder
 from reminders.tasks import enqueue
@@ -31,7 +31,7 @@ class ReminderAdmin(admin.ModelAdmin):
     ]
     actions = ["retry"]
 
-    @admin.action(description="Retry the selected failed reminders")
+    @admin.action(description=gettext_lazy("Retry the selected failed reminders"))
     def retry(self, request, queryset) -> None:
         ids = list(queryset.filter(status=Reminder.Status.FAILED).values_list("pk", flat=True))
         Reminder.objects.filter(pk__in=ids).update(
@@ -41,7 +41,7 @@ class ReminderAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             ngettext(
-                "%(count)d reminder queued again.", "%(count)d reminders queued again.", len(ids)
+                "%(count)s reminder queued again.", "%(count)s reminders queued again.", len(ids)
             )
             % {"count": len(ids)},
             messages.SUCCESS,

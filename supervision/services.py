@@ -9,6 +9,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import Agency, User
 from audit.models import Outcome
@@ -23,7 +24,7 @@ from supervision.models import ExportLog
 NUDGE_BATCH = 1000  # learners per round of queries
 
 
-ALREADY_REMINDED = (
+ALREADY_REMINDED = gettext_noop(
     "This learner was already reminded today: nothing more was sent (one reminder email a day "
     "at most)."
 )
@@ -58,10 +59,10 @@ def nudge_send(*, supervisor: User, agency: Agency, enrollment: Enrollment) -> R
     sent (``reminders.planner.reminded_on``). Sent after commit by the reminder workers, with
     their retries and records."""
     if enrollment.completed_at is not None:
-        raise NudgeRefused("This learner has already completed the series.")
+        raise NudgeRefused(gettext("This learner has already completed the series."))
     today = agency.today()
     if reminded_on(agency, today).filter(recipient_id=enrollment.user_id).exists():
-        raise NudgeRefused(ALREADY_REMINDED)
+        raise NudgeRefused(gettext(ALREADY_REMINDED))
     step = nudge_step(today)
     try:
         with transaction.atomic():
@@ -70,7 +71,7 @@ def nudge_send(*, supervisor: User, agency: Agency, enrollment: Enrollment) -> R
             )
             reminder.save()
     except IntegrityError as exc:
-        raise NudgeRefused(ALREADY_REMINDED) from exc
+        raise NudgeRefused(gettext(ALREADY_REMINDED)) from exc
     enqueue([reminder.pk])
     return reminder
 

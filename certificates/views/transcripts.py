@@ -12,6 +12,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
@@ -49,7 +50,10 @@ def period_or_default(request: HttpRequest, *, today: date) -> Period:
     try:
         return period_from(request.GET, today=today)
     except PeriodRefused as refusal:
-        messages.warning(request, f"{refusal} Showing the last 24 months instead.")
+        messages.warning(
+            request,
+            gettext("%(refusal)s Showing the last 24 months instead.") % {"refusal": refusal},
+        )
         return default_period(today)
 
 

@@ -1,5 +1,6 @@
 import csv
 from collections.abc import Callable, Iterator
+from datetime import date
 from functools import partial, wraps
 from urllib.parse import urlencode
 
@@ -11,7 +12,10 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import dateformat
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import mfa_setup_redirect
@@ -69,8 +73,8 @@ def supervisor_required(view: Callable) -> Callable:
     def wrapper(request: SupervisorHttpRequest, *args, **kwargs) -> HttpResponse:
         agencies = list(selectors.agencies_for_supervisor(user=request.user))
         if not agencies:
-            raise PermissionDenied("Only supervisors can open agency pages.")
-        why = "Supervisor pages hold learners' training records"
+            raise PermissionDenied(_("Only supervisors can open agency pages."))
+        why = _("Supervisor pages hold learners' training records")
         if (setup := mfa_setup_redirect(request, why=why)) is not None:
             return setup
         slug = request.GET.get("agency") or request.POST.get("agency")
@@ -159,6 +163,21 @@ def _chart(weeks: list) -> dict:
     peak = max((n for _, n in weeks), default=0) or 1
     step = (width - left) / max(1, len(weeks))
     bars = []
+    # Month names in the page's language, formatted once per month rather than once a bar.
+    months: dict[tuple[int, int], tuple[str, str]] = {}
+
+    def names(day: date) -> tuple[str, str]:
+        key = (day.year, day.month)
+        if key not in months:
+            months[key] = (dateformat.format(day, "M Y"), dateformat.format(day, "M y"))
+        return months[key]
+
+    def week(day: date) -> str:
+        return f"{day.day} {names(day)[0]}"
+
+    def short(day: date) -> str:
+        return f"{day.day} {names(day)[1]}"
+
     for i, (monday, n) in enumerate(weeks):
         bar_height = (height - top - bottom) * n / peak
         bars.append(
@@ -167,9 +186,13 @@ def _chart(weeks: list) -> dict:
                 "y": f"{height - bottom - bar_height:.1f}",
                 "width": f"{step - 4:.1f}",
                 "height": f"{bar_height:.1f}",
-                "title": f"Week of {monday.day} {monday:%b %Y}: {n} "
-                + ("completion" if n == 1 else "completions"),
-                "label": f"{monday.day} {monday:%b %y}" if i % 4 == 0 else "",
+                "title": ngettext(
+                    "Week of %(week)s: %(count)s completion",
+                    "Week of %(week)s: %(count)s completions",
+                    n,
+                )
+                % {"week": week(monday), "count": n},
+                "label": short(monday) if i % 4 == 0 else "",
                 "label_x": f"{left + i * step + step / 2:.1f}",
                 # Every other label gives way on a phone, where the labels are drawn larger.
                 "label_minor": i % 8 == 4,
@@ -224,14 +247,14 @@ def learners(request: SupervisorHttpRequest) -> HttpResponse:
             request.GET.get("page")
         )
     columns = [
-        ("name", "Name"),
-        ("email", "Email"),
-        ("series", "Series"),
-        ("status", "Status"),
-        ("percent", "Progress"),
-        ("due", "Due"),
-        ("completed", "Completed"),
-        ("activity", "Last activity"),
+        ("name", _("Name")),
+        ("email", _("Email")),
+        ("series", _("Series")),
+        ("status", _("Status")),
+        ("percent", _("Progress")),
+        ("due", _("Due")),
+        ("completed", _("Completed")),
+        ("activity", _("Last activity")),
     ]
     headers = [
         {
@@ -512,14 +535,16 @@ def nudge(request: SupervisorHttpRequest, learner_id: int) -> HttpResponse:
             .first()
         )
     if enrollment is None:
-        messages.info(request, f"{learner} has nothing left to complete.")
+        messages.info(
+            request, _("%(learner)s has nothing left to complete.") % {"learner": learner}
+        )
     else:
         try:
             services.nudge_send(supervisor=request.user, agency=agency, enrollment=enrollment)
         except services.NudgeRefused as refusal:
             messages.warning(request, str(refusal))
         else:
-            messages.success(request, f"Reminder sent to {learner}.")
+            messages.success(request, _("Reminder sent to %(learner)s.") % {"learner": learner})
     detail = reverse("agency:learner-detail", kwargs={"learner_id": learner.pk})
     return redirect(_back(request, f"{detail}?agency={agency.slug}"))
 
@@ -538,11 +563,27 @@ def nudge_overdue(request: SupervisorHttpRequest) -> HttpResponse:
         supervisor=request.user, agency=agency, enrollments=overdue.iterator(chunk_size=2000)
     )
     if queued:
-        messages.success(request, f"Reminders sent to {queued} overdue learner(s).")
+        messages.success(
+            request,
+            ngettext(
+                "Reminder sent to %(count)s overdue learner.",
+                "Reminders sent to %(count)s overdue learners.",
+                queued,
+            )
+            % {"count": queued},
+        )
     if skipped:
-        messages.info(request, f"{skipped} learner(s) were already reminded today.")
+        messages.info(
+            request,
+            ngettext(
+                "%(count)s learner was already reminded today.",
+                "%(count)s learners were already reminded today.",
+                skipped,
+            )
+            % {"count": skipped},
+        )
     if not queued and not skipped:
-        messages.info(request, "No learner is overdue.")
+        messages.info(request, _("No learner is overdue."))
     return redirect(_back(request, f"{reverse('agency:dashboard')}?agency={agency.slug}"))
 
 
@@ -570,8 +611,11 @@ def learner_remove(request: SupervisorHttpRequest, learner_id: int) -> HttpRespo
             return redirect(detail)
         messages.success(
             request,
-            f"{learner} is no longer a learner of {agency.name}. Their enrollments, progress, "
-            "completions and certificates are kept; the agency's reminders to them stopped.",
+            _(
+                "%(learner)s is no longer a learner of %(agency)s. Their enrollments, progress, "
+                "completions and certificates are kept; the agency's reminders to them stopped."
+            )
+            % {"learner": learner, "agency": agency.name},
         )
         return redirect(f"{reverse('agency:learners')}?agency={agency.slug}")
     return render(
@@ -648,7 +692,11 @@ def assignment_new(request: SupervisorHttpRequest) -> HttpResponse:
         except AssignmentRefused as refusal:
             form.add_error(None, str(refusal))
         else:
-            messages.success(request, f"“{assignment.series.title}” assigned. {outcome.describe()}")
+            messages.success(
+                request,
+                _("“%(series)s” assigned. %(outcome)s")
+                % {"series": assignment.series.title, "outcome": outcome.describe()},
+            )
             return redirect(_assignments_url(agency))
     return render(
         request,
@@ -665,7 +713,7 @@ def assignment_edit(request: SupervisorHttpRequest, assignment_id: int) -> HttpR
     )
     agency = assignment.agency
     if assignment.is_cancelled:
-        messages.info(request, "This assignment was canceled; it can no longer be changed.")
+        messages.info(request, _("This assignment was canceled; it can no longer be changed."))
         return redirect(_assignments_url(agency))
     form = AssignmentChangeForm(request.POST or None, assignment=assignment, today=agency.today())
     if request.method == "POST" and form.is_valid():
@@ -684,8 +732,14 @@ def assignment_edit(request: SupervisorHttpRequest, assignment_id: int) -> HttpR
         else:
             messages.success(
                 request,
-                f"“{assignment.series.title}” changed: the due date of {moved} unfinished "
-                f"enrollment{'' if moved == 1 else 's'} changed; completions stay as they are.",
+                ngettext(
+                    "“%(series)s” changed: the due date of %(count)s unfinished enrollment "
+                    "changed; completions stay as they are.",
+                    "“%(series)s” changed: the due date of %(count)s unfinished enrollments "
+                    "changed; completions stay as they are.",
+                    moved,
+                )
+                % {"series": assignment.series.title, "count": moved},
             )
             return redirect(_assignments_url(agency))
     return render(
@@ -709,14 +763,17 @@ def assignment_cancel_view(request: SupervisorHttpRequest, assignment_id: int) -
     )
     agency = assignment.agency
     if assignment.is_cancelled:
-        messages.info(request, "This assignment was already canceled.")
+        messages.info(request, _("This assignment was already canceled."))
         return redirect(_assignments_url(agency))
     if request.method == "POST":
         assignment_cancel(by=request.user, assignment=assignment, request=request)
         messages.success(
             request,
-            f"“{assignment.series.title}” canceled: no more reminders or refreshers from it, "
-            "and learners who join later do not receive it. Enrollments and progress are kept.",
+            _(
+                "“%(series)s” canceled: no more reminders or refreshers from it, and learners "
+                "who join later do not receive it. Enrollments and progress are kept."
+            )
+            % {"series": assignment.series.title},
         )
         return redirect(_assignments_url(agency))
     open_count = assignment.enrollments.filter(is_current=True, completed_at__isnull=True).count()

@@ -15,6 +15,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import SupervisorHttpRequest
@@ -133,10 +134,10 @@ def compliance(request: SupervisorHttpRequest) -> HttpResponseBase:
             ),
         }
         for column, label in (
-            ("name", "Name"),
-            ("email", "Email"),
-            ("officer", "Officer ID"),
-            ("hours", "Hours this cycle"),
+            ("name", _("Name")),
+            ("email", _("Email")),
+            ("officer", _("Officer ID")),
+            ("hours", _("Hours this cycle")),
         )
     ]
     cycle_query = urlencode({"from": cycle.start.isoformat(), "to": cycle.end.isoformat()})
@@ -175,8 +176,12 @@ def compliance_rule(request: SupervisorHttpRequest) -> HttpResponseBase:
         saved = training_rule_set(by=request.user, agency=agency, **form.cleaned_data)
         messages.success(
             request,
-            f"Rule saved: {saved.hours_required} hours of {saved.credit_type} every "
-            f"{saved.cycle_months} months.",
+            _("Rule saved: %(hours)s hours of %(credit_type)s every %(months)s months.")
+            % {
+                "hours": saved.hours_required,
+                "credit_type": saved.credit_type,
+                "months": saved.cycle_months,
+            },
         )
         query = urlencode({"agency": agency.slug, "rule": saved.pk})
         return redirect(f"{reverse('agency:compliance')}?{query}")
@@ -263,7 +268,8 @@ def roster_csv(request: SupervisorHttpRequest) -> HttpResponseBase:
     series = Series.objects.filter(slug=slug).first() if slug_re.match(slug) else None
     if slug and series is None:
         return HttpResponseBadRequest(
-            f"No series “{slug[:80]}”: give a series' slug, as in its address.",
+            _("No series “%(slug)s”: give a series' slug, as in its address.")
+            % {"slug": slug[:80]},
             content_type="text/plain; charset=utf-8",
         )
     rows = roster_rows(

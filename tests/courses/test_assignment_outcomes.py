@@ -85,7 +85,7 @@ def test_the_result_counts_every_kind_of_learner(agency, supervisor, series):
     text = outcome.describe()
     assert "1 learner newly enrolled, due 21 Dec 2026" in text
     assert "1 learner already enrolled: due date moved earlier to 21 Dec 2026" in text
-    assert "keep their own due date, which was already on or before 21 Dec 2026" in text
+    assert "keeps their own due date, which was already on or before 21 Dec 2026" in text
     assert "no refresher: the assignment does not recur" in text
     # The learner who kept an earlier date is still reminded: the assignment holds the cycle.
     assert Enrollment.objects.get(user=kept).assignment is not None

@@ -292,10 +292,10 @@ def test_nudge_all_overdue(supervisor_client, agency, series, django_capture_on_
     bulk_learners(agency, series, 16)
     with django_capture_on_commit_callbacks(execute=True):
         response = supervisor_client.post("/agency/nudge-overdue/", follow=True)
-    assert b"Reminders sent to 4 overdue learner(s)." in response.content
+    assert b"Reminders sent to 4 overdue learners." in response.content
     assert len(mail.outbox) == 4
     again = supervisor_client.post("/agency/nudge-overdue/", follow=True)
-    assert b"4 learner(s) were already reminded today." in again.content
+    assert b"4 learners were already reminded today." in again.content
 
 
 def test_get_is_not_allowed_on_nudges(supervisor_client, learner):
