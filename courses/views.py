@@ -391,10 +391,10 @@ def _parse_progress_payload(request: AuthenticatedHttpRequest) -> tuple[list, fl
     else:
         payload = request.POST.dict()
     if not isinstance(payload, dict):
-        raise ValueError("The progress report must be an object.")
+        raise ValueError(gettext("The progress report must be an object."))
     ranges = payload.get("watched", [])
     if not isinstance(ranges, list) or len(ranges) > 500:
-        raise ValueError("“watched” must be a list of at most 500 [start, end] pairs.")
+        raise ValueError(gettext("“watched” must be a list of at most 500 [start, end] pairs."))
     clean = []
     for pair in ranges:
         if (
@@ -402,18 +402,18 @@ def _parse_progress_payload(request: AuthenticatedHttpRequest) -> tuple[list, fl
             or len(pair) != 2
             or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in pair)
         ):
-            raise ValueError("“watched” must be a list of [start, end] pairs of numbers.")
+            raise ValueError(gettext("“watched” must be a list of [start, end] pairs of numbers."))
         clean.append(pair)
     position = payload.get("position")
     if isinstance(position, bool):
-        raise ValueError("“position” must be a number of seconds.")
+        raise ValueError(gettext("“position” must be a number of seconds."))
     if position is not None:
         try:
             position = float(position)
         except (TypeError, ValueError, OverflowError) as exc:
-            raise ValueError("“position” must be a number of seconds.") from exc
+            raise ValueError(gettext("“position” must be a number of seconds.")) from exc
         if not math.isfinite(position):
-            raise ValueError("“position” must be a number of seconds.")
+            raise ValueError(gettext("“position” must be a number of seconds."))
     return clean, position
 
 
