@@ -189,3 +189,47 @@ def test_the_wellness_page_catalog_search_and_a_learner_in_no_agency_read_in_spa
         page.get_by_text("Ninguna agencia ha registrado @unregistered-agency.example")
     ).to_be_visible()
     _shots(page, screenshot, "no-agency-home")
+
+
+def _menu_on_one_row(page: Page) -> None:
+    """At 1280 px every link of the main menu sits on one row, none broken inside itself."""
+    rows = page.evaluate(
+        """() => [...document.querySelectorAll('#main-nav .nav-link')].map(a => {
+             const box = a.getBoundingClientRect();
+             return [Math.round(box.top), a.getClientRects().length];
+           })"""
+    )
+    assert len({top for top, _ in rows}) == 1, rows
+    assert all(lines == 1 for _, lines in rows), rows
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+def test_the_supervisor_reads_the_agency_pages_in_spanish(
+    page: Page, screenshot, monkeypatch: pytest.MonkeyPatch
+):
+    """The supervisor's dashboard, learners table and its refusal, in Spanish: the pages, the
+    table's headers and the flash messages."""
+    _seed(monkeypatch)
+    page.context.set_extra_http_headers(SPANISH_BROWSER)
+    _sign_in(page, "supervisor@example.com")
+    page.goto("/agency/")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    tabs = page.locator("main ul.nav-tabs")
+    for tab in ("Resumen", "Participantes", "Asignaciones", "Cumplimiento"):
+        expect(tabs.get_by_role("link", name=tab)).to_be_visible()
+    expect(page.get_by_role("heading", name="Regla de formación continua")).to_be_visible()
+    expect(page.get_by_role("heading", name="Con retraso")).to_be_visible()
+    _menu_on_one_row(page)
+    page.get_by_role("button", name=re.compile(r"^Avisar a los \d+ participantes")).click()
+    expect(page.get_by_role("alert").or_(page.get_by_role("status")).first).to_contain_text(
+        re.compile(r"Recordatorios? enviados? a \d+ participantes?")
+    )
+    expect(page.locator("main")).not_to_contain_text("Behind schedule")
+    _shots(page, screenshot, "agency-dashboard")
+
+    tabs.get_by_role("link", name="Participantes").click()
+    table = page.get_by_role("table")
+    for header in ("Nombre", "Correo electrónico", "Progreso", "Última actividad"):
+        expect(table.get_by_role("columnheader", name=re.compile(header))).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("Last activity")
+    _shots(page, screenshot, "agency-learners")
