@@ -39,6 +39,8 @@ from django.db import transaction
 from django.db.models import F, Max, Model, ProtectedError, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from audit.services import audit_record
@@ -63,7 +65,9 @@ from toolkit.services import resource_create
 
 ARCHIVED_POSITION = 1_000_000
 PARKING_OFFSET = ARCHIVED_POSITION * 2  # added to positions while renumbering
-ANSWERED = "Learners have answered this question; edit its wording instead of removing it."
+ANSWERED = gettext_lazy(
+    "Learners have answered this question; edit its wording instead of removing it."
+)
 QUESTION_KINDS: dict[str, tuple[str, ...]] = {
     Component.Kind.QUIZ: tuple(Question.QUIZ_KINDS),
     Component.Kind.SURVEY: tuple(Question.SURVEY_KINDS),
@@ -81,22 +85,30 @@ class CaptionsRequired(ContentRefused):
     field = "captions_file"
 
     def __init__(self, videos: Sequence[Component]) -> None:
-        names = [f"“{video.title}” (module “{video.module.title}”)" for video in videos]
+        names = [_where(video) for video in videos]
         if len(names) == 1:
-            message = (
-                f"{names[0]} is a video with speech and neither captions nor a transcript: "
+            message = _(
+                "%(video)s is a video with speech and neither captions nor a transcript: "
                 "learners who are deaf or hard of hearing could not follow it. Upload its "
                 "captions (a WebVTT file) or write its transcript; if nothing is said in it, "
                 "tick “This video has no speech”."
-            )
+            ) % {"video": names[0]}
         else:
-            message = (
+            message = _(
                 "These videos have speech and neither captions nor a transcript: "
-                f"{', '.join(names)}. Upload captions (a WebVTT file) or write a transcript for "
+                "%(videos)s. Upload captions (a WebVTT file) or write a transcript for "
                 "each; for a video in which nothing is said, tick “This video has no speech”."
-            )
+            ) % {"videos": ", ".join(names)}
         super().__init__(message)
         self.videos = list(videos)
+
+
+def _where(component: Component) -> str:
+    """A component as a refusal names it: its title and its module's."""
+    return _("“%(title)s” (module “%(module)s”)") % {
+        "title": component.title,
+        "module": component.module.title,
+    }
 
 
 class QuestionRefused(ContentRefused):
@@ -166,24 +178,35 @@ def _check_completable(series: Series) -> None:
     )
     if not required:
         raise ContentRefused(
-            "A published series needs at least one required component: keep one required, or "
-            "archive the series first."
+            _(
+                "A published series needs at least one required component: keep one required, "
+                "or archive the series first."
+            )
         )
     asked = set(
         Question.objects.filter(component__in=required).values_list("component_id", flat=True)
     )
     for component in required:
-        where = f"“{component.title}” (module “{component.module.title}”)"
+        where = _where(component)
         if component.kind in QUESTION_KINDS and component.pk not in asked:
-            kind = component.get_kind_display().lower()
-            raise ContentRefused(
-                f"{where} is a required {kind} without questions, and learners could not "
-                f"complete it. Save it as optional, write its questions, then make it required."
-            )
+            if component.kind == Component.Kind.QUIZ:
+                message = _(
+                    "%(where)s is a required quiz without questions, and learners could not "
+                    "complete it. Save it as optional, write its questions, then make it required."
+                )
+            else:
+                message = _(
+                    "%(where)s is a required survey / evaluation without questions, and learners "
+                    "could not complete it. Save it as optional, write its questions, then make it "
+                    "required."
+                )
+            raise ContentRefused(message % {"where": where})
         if component.kind == Component.Kind.VIDEO and not (
             component.video_file and default_storage.exists(component.video_file.name or "")
         ):
-            raise ContentRefused(f"{where} is a required video without its file: upload it.")
+            raise ContentRefused(
+                _("%(where)s is a required video without its file: upload it.") % {"where": where}
+            )
 
 
 def _check_captioned(series: Series) -> None:
@@ -232,13 +255,13 @@ def renumber(rows: Sequence[Any], ordered_ids: Sequence[int]) -> None:
 def _reorder(live: QuerySet, ordered_ids: Sequence[int]) -> None:
     rows = list(live.select_for_update().order_by("position"))
     if sorted(int(pk) for pk in ordered_ids) != sorted(row.pk for row in rows):
-        raise ContentRefused("The order sent does not match the current items: reload the page.")
+        raise ContentRefused(_("The order sent does not match the current items: reload the page."))
     renumber(rows, [int(pk) for pk in ordered_ids])
 
 
 def _move(live: QuerySet, item_id: int, direction: str) -> None:
     if direction not in ("up", "down"):
-        raise ContentRefused("Move up or down.")
+        raise ContentRefused(_("Move up or down."))
     rows = list(live.select_for_update().order_by("position"))
     ids = [row.pk for row in rows]
     index = ids.index(item_id)
@@ -312,13 +335,15 @@ def series_set_status(
     A change of status is audited (``content.published``, ``content.archived``,
     ``content.drafted``)."""
     if status not in Series.Status.values:
-        raise ContentRefused("Unknown status.")
+        raise ContentRefused(_("Unknown status."))
     with _change(series.pk) as locked:
         before = locked.status
         if status == Series.Status.DRAFT and series.enrollments.exists():
             raise ContentRefused(
-                "Learners are enrolled in this series: archive it instead of taking it back to "
-                "draft."
+                _(
+                    "Learners are enrolled in this series: archive it instead of taking it back "
+                    "to draft."
+                )
             )
         Series.objects.filter(pk=series.pk).update(status=status, updated_at=timezone.now())
     series.status = status
@@ -367,9 +392,9 @@ def module_update(
 def _set_prerequisites(module: Module, prerequisites: Sequence[Module]) -> None:
     wanted = {m.pk for m in prerequisites}
     if any(m.series_id != module.series_id or m.pk == module.pk for m in prerequisites):
-        raise ContentRefused("A module can only build on other modules of its series.")
+        raise ContentRefused(_("A module can only build on other modules of its series."))
     if _creates_cycle(module, wanted):
-        raise ContentRefused("That would make modules wait on each other in a circle.")
+        raise ContentRefused(_("That would make modules wait on each other in a circle."))
     if set(module.prerequisites.values_list("pk", flat=True)) != wanted:
         module.prerequisites.set(wanted)
 
@@ -470,7 +495,7 @@ def component_update(*, component: Component, **fields: Any) -> Component:
             and SurveyResponse.objects.filter(component=component).exists()
         ):
             raise ContentRefused(
-                "People answered this survey anonymously: it cannot stop being anonymous."
+                _("People answered this survey anonymously: it cannot stop being anonymous.")
             )
         for name, value in fields.items():
             setattr(component, name, value)
@@ -522,7 +547,7 @@ def component_remove(*, component: Component) -> str:
 def _component_for_questions(component_id: int) -> Component:
     component = Component.objects.select_related("module").get(pk=component_id)
     if component.kind not in QUESTION_KINDS:
-        raise QuestionRefused("Only quizzes and surveys have questions.")
+        raise QuestionRefused(_("Only quizzes and surveys have questions."))
     return component
 
 
@@ -531,25 +556,28 @@ def _check_question(*, component: Component, kind: str, choices: Sequence[Choice
     is_quiz = component.kind == Component.Kind.QUIZ
     if kind not in QUESTION_KINDS[component.kind]:
         raise QuestionRefused(
-            "A quiz asks single- or multiple-choice questions."
+            _("A quiz asks single- or multiple-choice questions.")
             if is_quiz
-            else "Choose one of the kinds of question offered.",
+            else _("Choose one of the kinds of question offered."),
             field="kind",
         )
     label = Question.Kind(kind).label
     if kind not in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
         if choices:
             raise QuestionRefused(
-                f"A “{label}” question offers no choices: empty or remove the choice rows, or "
-                "make it a single- or multiple-choice question.",
+                _(
+                    "A “%(kind)s” question offers no choices: empty or remove the choice rows, or "
+                    "make it a single- or multiple-choice question."
+                )
+                % {"kind": label},
                 field="choices",
             )
         return
     if any(not choice.text.strip() for choice in choices):
-        raise QuestionRefused("Every choice needs its wording.", field="choices")
+        raise QuestionRefused(_("Every choice needs its wording."), field="choices")
     if len(choices) < 2:
         raise QuestionRefused(
-            "A choice question needs at least two choices: fill in the empty rows.",
+            _("A choice question needs at least two choices: fill in the empty rows."),
             field="choices",
         )
     seen: set[str] = set()
@@ -557,7 +585,8 @@ def _check_question(*, component: Component, kind: str, choices: Sequence[Choice
         key = " ".join(choice.text.split()).casefold()
         if key in seen:
             raise QuestionRefused(
-                f"Two choices read “{choice.text.strip()}”: make each one different.",
+                _("Two choices read “%(text)s”: make each one different.")
+                % {"text": choice.text.strip()},
                 field="choices",
             )
         seen.add(key)
@@ -565,18 +594,21 @@ def _check_question(*, component: Component, kind: str, choices: Sequence[Choice
     if not is_quiz:
         if correct:
             raise QuestionRefused(
-                "Survey choices are neither right nor wrong: none can be marked correct.",
+                _("Survey choices are neither right nor wrong: none can be marked correct."),
                 field="choices",
             )
     elif kind == Question.Kind.SINGLE and correct != 1:
         raise QuestionRefused(
-            "A single-choice question needs exactly one correct choice "
-            f"(this one has {correct}): tick one, or make it multiple choice.",
+            _(
+                "A single-choice question needs exactly one correct choice "
+                "(this one has %(correct)s): tick one, or make it multiple choice."
+            )
+            % {"correct": correct},
             field="choices",
         )
     elif kind == Question.Kind.MULTIPLE and correct < 1:
         raise QuestionRefused(
-            "A multiple-choice question needs at least one correct choice: tick the right ones.",
+            _("A multiple-choice question needs at least one correct choice: tick the right ones."),
             field="choices",
         )
 
@@ -590,11 +622,17 @@ def _question_slug(
     if not slug:
         return unique_slug(text, others, fallback="question")
     if others.filter(slug=slug).exists():
-        raise QuestionRefused(
-            f"Another question of this {component.get_kind_display().lower()} has the key "
-            f"“{slug}”: choose another, or leave it empty to make one from the question.",
-            field="slug",
-        )
+        if component.kind == Component.Kind.QUIZ:
+            message = _(
+                "Another question of this quiz has the key “%(key)s”: choose another, or leave "
+                "it empty to make one from the question."
+            )
+        else:
+            message = _(
+                "Another question of this survey / evaluation has the key “%(key)s”: choose "
+                "another, or leave it empty to make one from the question."
+            )
+        raise QuestionRefused(message % {"key": slug}, field="slug")
     return slug
 
 
@@ -629,7 +667,7 @@ def question_create(
     with _change(component.module.series_id):
         choices = list(choices)
         if any(choice.pk is not None for choice in choices):
-            raise QuestionRefused("A new question has only new choices.", field="choices")
+            raise QuestionRefused(_("A new question has only new choices."), field="choices")
         _check_question(component=component, kind=kind, choices=choices)
         is_quiz = component.kind == Component.Kind.QUIZ
         question = _save_valid(
@@ -669,15 +707,17 @@ def question_update(
         _check_question(component=component, kind=kind, choices=choices)
         if kind != stored.kind and question_has_answers(stored):
             raise QuestionRefused(
-                "Learners have answered this question, so its kind cannot change: add a new "
-                "question instead.",
+                _(
+                    "Learners have answered this question, so its kind cannot change: add a new "
+                    "question instead."
+                ),
                 field="kind",
             )
         existing = {choice.pk: choice for choice in stored.choices.all()}
         listed = [choice.pk for choice in choices if choice.pk is not None]
         if set(listed) - set(existing) or len(set(listed)) != len(listed):
             raise QuestionRefused(
-                "The choices changed since this page was opened: reload it and try again.",
+                _("The choices changed since this page was opened: reload it and try again."),
                 field="choices",
             )
         removed = [choice for pk, choice in existing.items() if pk not in listed]
@@ -685,10 +725,15 @@ def question_update(
         kept_for_learners = [choice for choice in removed if choice.pk in picked]
         if kept_for_learners:
             names = ", ".join(f"“{choice.text}”" for choice in kept_for_learners)
-            them = "it" if len(kept_for_learners) == 1 else "them"
             raise QuestionRefused(
-                f"{names} cannot be removed: learners picked {them} in their answers. "
-                "Edit the wording instead.",
+                ngettext(
+                    "%(names)s cannot be removed: learners picked it in their answers. "
+                    "Edit the wording instead.",
+                    "%(names)s cannot be removed: learners picked them in their answers. "
+                    "Edit the wording instead.",
+                    len(kept_for_learners),
+                )
+                % {"names": names},
                 field="choices",
             )
         is_quiz = component.kind == Component.Kind.QUIZ
@@ -713,11 +758,11 @@ def question_remove(*, question: Question) -> None:
     component = _component_for_questions(question.component_id)
     with _change(component.module.series_id):
         if question_has_answers(question):
-            raise QuestionRefused(ANSWERED)
+            raise QuestionRefused(str(ANSWERED))
         try:
             question.delete()
         except ProtectedError as exc:  # answered since the check above
-            raise QuestionRefused(ANSWERED) from exc
+            raise QuestionRefused(str(ANSWERED)) from exc
         _close_gaps(component.questions.all())
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import posixpath
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.conf import settings
@@ -23,6 +23,9 @@ from courses.media import (
 from courses.models import Component, Module, Series
 from lms.ids import parse_id
 from toolkit.models import Resource
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 
 class LinesField(forms.CharField):
@@ -112,7 +115,7 @@ class ModuleForm(forms.ModelForm):
     def clean_slug(self) -> str:
         slug = self.cleaned_data.get("slug") or ""
         slug = slug or (self.instance.slug if self.instance.pk else "")
-        return _slug_free(slug, self.instance.series.modules, self.instance, "module")
+        return _slug_free(slug, self.instance.series.modules, self.instance, SLUG_TAKEN["module"])
 
 
 # Which fields each kind of component has, beyond the common ones.
@@ -133,12 +136,17 @@ KEPT_CAPTIONS = "captions_kept"
 KEPT_CAPTIONS_NAME = "captions_kept_name"
 
 
-def _slug_free(slug: str, siblings, instance, what: str) -> str:
+# A sentence for each, not the thing's name pasted in: its word and gender change with the language.
+SLUG_TAKEN = {
+    "module": _("Another module here already uses this slug."),
+    "component": _("Another component here already uses this slug."),
+}
+
+
+def _slug_free(slug: str, siblings, instance, taken: str | _StrPromise) -> str:
     """The constraint's own check, said in words (the form cannot see the parent field)."""
     if slug and siblings.filter(slug=slug).exclude(pk=instance.pk).exists():
-        raise forms.ValidationError(
-            _("Another %(what)s here already uses this slug."), params={"what": what}
-        )
+        raise forms.ValidationError(taken)
     return slug
 
 
@@ -195,7 +203,9 @@ class ComponentForm(forms.ModelForm):
     def clean_slug(self) -> str:
         slug = self.cleaned_data.get("slug") or ""
         slug = slug or (self.instance.slug if self.instance.pk else "")
-        return _slug_free(slug, self.instance.module.components, self.instance, "component")
+        return _slug_free(
+            slug, self.instance.module.components, self.instance, SLUG_TAKEN["component"]
+        )
 
     def clean_video_file(self):
         upload = self.cleaned_data.get("video_file")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from courses.content import QUESTION_KINDS as KINDS
 from courses.content import ChoiceInput
@@ -29,7 +30,7 @@ class QuestionForm(forms.ModelForm):
     class Meta:
         model = Question
         fields = ["kind", "text", "explanation", "required", "slug"]
-        labels = {"kind": _("Kind of question"), "slug": _("Key")}
+        labels = {"kind": _("Kind of question"), "slug": pgettext_lazy("question key", "Key")}
         help_texts = {
             "slug": _(
                 "A short, stable name for this question, used when the series is exported and "

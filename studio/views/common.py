@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.access import mfa_setup_redirect
 from accounts.http import AuthenticatedHttpRequest
@@ -26,8 +27,8 @@ def author_required(view: Callable) -> Callable:
     @wraps(view)
     def wrapper(request: AuthenticatedHttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_author:
-            raise PermissionDenied("Only course authors can open the studio.")
-        why = "The studio's pages change what every learner sees"
+            raise PermissionDenied(_("Only course authors can open the studio."))
+        why = _("The studio's pages change what every learner sees")
         if (setup := mfa_setup_redirect(request, why=why)) is not None:
             return setup
         return view(request, *args, **kwargs)
@@ -67,18 +68,20 @@ def ordered_ids(request: HttpRequest) -> list[int]:
         try:
             payload = parse_json_body(request, empty={})
         except JsonBodyRefused as exc:
-            raise content.ContentRefused(f"The order could not be read: {exc}") from exc
+            raise content.ContentRefused(
+                _("The order could not be read: %(reason)s") % {"reason": exc}
+            ) from exc
         values = payload.get("order", []) if isinstance(payload, dict) else None
     else:
         values = request.POST.getlist("order")
     if not isinstance(values, list):
-        raise content.ContentRefused("The order could not be read.")
+        raise content.ContentRefused(_("The order could not be read."))
     try:
         ids = [int(v) for v in values if not isinstance(v, bool | float)]
     except (TypeError, ValueError) as exc:
-        raise content.ContentRefused("The order could not be read.") from exc
+        raise content.ContentRefused(_("The order could not be read.")) from exc
     if len(ids) != len(values) or not all(0 < pk <= MAX_ID for pk in ids):
-        raise content.ContentRefused("The order could not be read.")
+        raise content.ContentRefused(_("The order could not be read."))
     return ids
 
 
@@ -92,5 +95,5 @@ def reordered(request: HttpRequest, action: Callable[[list[int]], None], back: s
         return redirect(back)
     if wants_json(request):
         return JsonResponse({"saved": True})
-    messages.success(request, "New order saved.")
+    messages.success(request, _("New order saved."))
     return redirect(back)

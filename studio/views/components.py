@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from courses import content
@@ -13,15 +15,45 @@ from studio.forms.content import ComponentForm, MoveForm
 from studio.views.common import author_required, get_component, get_module, reordered, series_url
 
 KIND_HINTS = {
-    Component.Kind.VIDEO: (
+    Component.Kind.VIDEO: gettext_lazy(
         "A WebM or MP4 file with its captions or transcript; complete when enough of it has "
         "been watched."
     ),
-    Component.Kind.DOCUMENT: "A reading; complete when the learner marks it read.",
-    Component.Kind.RESOURCE: "A link to a toolkit resource; complete when opened.",
-    Component.Kind.QUIZ: "Choice questions with a pass mark; complete on passing.",
-    Component.Kind.SURVEY: "Agreement, choice and free-text questions, anonymous if you wish.",
-    Component.Kind.CERTIFICATE: "Marks where the series' certificate is issued; never required.",
+    Component.Kind.DOCUMENT: gettext_lazy("A reading; complete when the learner marks it read."),
+    Component.Kind.RESOURCE: gettext_lazy("A link to a toolkit resource; complete when opened."),
+    Component.Kind.QUIZ: gettext_lazy("Choice questions with a pass mark; complete on passing."),
+    Component.Kind.SURVEY: gettext_lazy(
+        "Agreement, choice and free-text questions, anonymous if you wish."
+    ),
+    Component.Kind.CERTIFICATE: gettext_lazy(
+        "Marks where the series' certificate is issued; never required."
+    ),
+}
+# One sentence per kind (the kind's word is not pasted into a sentence: its gender and form
+# change with the language).
+NEW_HEADINGS = {
+    Component.Kind.VIDEO: gettext_lazy("New video"),
+    Component.Kind.DOCUMENT: gettext_lazy("New document"),
+    Component.Kind.RESOURCE: gettext_lazy("New toolkit resource"),
+    Component.Kind.QUIZ: gettext_lazy("New quiz"),
+    Component.Kind.SURVEY: gettext_lazy("New survey / evaluation"),
+    Component.Kind.CERTIFICATE: gettext_lazy("New certificate"),
+}
+EDIT_HEADINGS = {
+    Component.Kind.VIDEO: gettext_lazy("Edit video: %(title)s"),
+    Component.Kind.DOCUMENT: gettext_lazy("Edit document: %(title)s"),
+    Component.Kind.RESOURCE: gettext_lazy("Edit toolkit resource: %(title)s"),
+    Component.Kind.QUIZ: gettext_lazy("Edit quiz: %(title)s"),
+    Component.Kind.SURVEY: gettext_lazy("Edit survey / evaluation: %(title)s"),
+    Component.Kind.CERTIFICATE: gettext_lazy("Edit certificate: %(title)s"),
+}
+ADDED = {
+    Component.Kind.VIDEO: gettext_lazy("Video “%(title)s” added."),
+    Component.Kind.DOCUMENT: gettext_lazy("Document “%(title)s” added."),
+    Component.Kind.RESOURCE: gettext_lazy("Toolkit resource “%(title)s” added."),
+    Component.Kind.QUIZ: gettext_lazy("Quiz “%(title)s” added."),
+    Component.Kind.SURVEY: gettext_lazy("Survey / evaluation “%(title)s” added."),
+    Component.Kind.CERTIFICATE: gettext_lazy("Certificate “%(title)s” added."),
 }
 
 
@@ -63,7 +95,7 @@ def component_new(request: HttpRequest, module_id: int) -> HttpResponse:
         except content.ContentRefused as refusal:
             form.add_error(_field(form, "required"), str(refusal))
         else:
-            messages.success(request, f"{component.get_kind_display()} “{component.title}” added.")
+            messages.success(request, ADDED[Component.Kind(kind)] % {"title": component.title})
             if kind in (Component.Kind.QUIZ, Component.Kind.SURVEY):
                 return redirect("studio:questions", component_id=component.pk)
             return redirect(f"{series_url(module.series)}#component-{component.pk}")
@@ -74,7 +106,7 @@ def component_new(request: HttpRequest, module_id: int) -> HttpResponse:
         "studio/component_form.html",
         {"form": form, "series": module.series, "module": module, "kind": kind,
          "kind_label": Component.Kind(kind).label,
-         "heading": f"New {Component.Kind(kind).label.lower()}"},
+         "heading": NEW_HEADINGS[Component.Kind(kind)]},
     )  # fmt: skip
 
 
@@ -94,7 +126,7 @@ def component_edit(request: HttpRequest, component_id: int) -> HttpResponse:
         except content.ContentRefused as refusal:
             form.add_error(None, str(refusal))
         else:
-            messages.success(request, "Component saved.")
+            messages.success(request, _("Component saved."))
             return redirect(f"{series_url(module.series)}#component-{component.pk}")
     if form.is_bound:
         form.keep_captions()
@@ -103,7 +135,7 @@ def component_edit(request: HttpRequest, component_id: int) -> HttpResponse:
         "studio/component_form.html",
         {"form": form, "series": module.series, "module": module, "component": component,
          "kind": component.kind, "kind_label": component.get_kind_display(),
-         "heading": f"Edit {component.get_kind_display().lower()}: {component.title}"},
+         "heading": EDIT_HEADINGS[Component.Kind(component.kind)] % {"title": component.title}},
     )  # fmt: skip
 
 
@@ -145,10 +177,11 @@ def component_delete(request: HttpRequest, component_id: int) -> HttpResponse:
         if outcome == "archived":
             messages.success(
                 request,
-                f"“{component.title}” is archived: learners' records are kept; nobody sees it.",
+                _("“%(title)s” is archived: learners' records are kept; nobody sees it.")
+                % {"title": component.title},
             )
         else:
-            messages.success(request, f"“{component.title}” deleted.")
+            messages.success(request, _("“%(title)s” deleted.") % {"title": component.title})
         return redirect(f"{series_url(series)}#module-{component.module_id}")
     return render(
         request,

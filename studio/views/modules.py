@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from courses import content
@@ -26,7 +27,7 @@ def module_new(request: HttpRequest, series_slug: str) -> HttpResponse:
         except content.ContentRefused as refusal:
             form.add_error(None, str(refusal))
         else:
-            messages.success(request, f"Module “{module.title}” added.")
+            messages.success(request, _("Module “%(title)s” added.") % {"title": module.title})
             return redirect(f"{series_url(series)}#module-{module.pk}")
     return render(request, "studio/module_form.html", {"form": form, "series": series})
 
@@ -45,7 +46,7 @@ def module_edit(request: HttpRequest, module_id: int) -> HttpResponse:
         except content.ContentRefused as refusal:
             form.add_error("prerequisites", str(refusal))
         else:
-            messages.success(request, "Module saved.")
+            messages.success(request, _("Module saved."))
             return redirect(f"{series_url(series)}#module-{module.pk}")
     return render(
         request, "studio/module_form.html", {"form": form, "series": series, "module": module}
@@ -89,10 +90,11 @@ def module_delete(request: HttpRequest, module_id: int) -> HttpResponse:
         if outcome == "archived":
             messages.success(
                 request,
-                f"“{module.title}” is archived: learners' records in it are kept; nobody sees it.",
+                _("“%(title)s” is archived: learners' records in it are kept; nobody sees it.")
+                % {"title": module.title},
             )
         else:
-            messages.success(request, f"“{module.title}” deleted.")
+            messages.success(request, _("“%(title)s” deleted.") % {"title": module.title})
         return redirect(series_url(module.series))
     return render(
         request,

@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses import content
@@ -70,11 +71,11 @@ def questions(request: HttpRequest, component_id: int) -> HttpResponse:
             "component": component,
             "is_quiz": component.kind == Component.Kind.QUIZ,
             "questions": items,
-            "likert_labels": list(Question.LIKERT_LABELS.values()),
+            "likert_text": " · ".join(str(label) for label in Question.LIKERT_LABELS.values()),
             "scored": QuizAttempt.objects.filter(
                 component=component, submitted_at__isnull=False
             ).exists(),
-            "heading": f"Questions of “{component.title}”",
+            "heading": _("Questions of “%(title)s”") % {"title": component.title},
         },
     )
 
@@ -99,7 +100,12 @@ def _form_page(
     answered: bool = False,
     picked: frozenset[int] = frozenset(),
 ) -> HttpResponse:
-    kind_label = component.get_kind_display().lower()
+    if question:
+        heading = _("Edit the question")
+    elif component.kind == Component.Kind.QUIZ:
+        heading = _("New question for the quiz")
+    else:
+        heading = _("New question for the survey / evaluation")
     return render(
         request,
         "studio/questions/question_form.html",
@@ -113,7 +119,7 @@ def _form_page(
             "choice_errors": choice_errors,
             "answered": answered,
             "picked": picked,
-            "heading": "Edit the question" if question else f"New question for the {kind_label}",
+            "heading": heading,
         },
     )
 
@@ -134,7 +140,9 @@ def question_new(request: HttpRequest, component_id: int) -> HttpResponse:
         except content.ContentRefused as refusal:
             _refused(refusal, form, choice_errors)
         else:
-            messages.success(request, f"Question {question.position} added.")
+            messages.success(
+                request, _("Question %(number)s added.") % {"number": question.position}
+            )
             if "another" in request.POST:
                 return redirect("studio:question-new", component_id=component.pk)
             return redirect(_questions_url(component, question))
@@ -162,7 +170,9 @@ def question_edit(request: HttpRequest, question_id: int) -> HttpResponse:
         except content.ContentRefused as refusal:
             _refused(refusal, form, choice_errors)
         else:
-            messages.success(request, f"Question {question.position} saved.")
+            messages.success(
+                request, _("Question %(number)s saved.") % {"number": question.position}
+            )
             return redirect(_questions_url(component, question))
     return _form_page(
         request,
@@ -187,7 +197,7 @@ def question_delete(request: HttpRequest, question_id: int) -> HttpResponse:
         except content.ContentRefused as refusal:
             messages.error(request, str(refusal))
             return redirect(_questions_url(component, question))
-        messages.success(request, f"Question “{question}” removed.")
+        messages.success(request, _("Question “%(question)s” removed.") % {"question": question})
         return redirect(_questions_url(component))
     return render(
         request,
@@ -199,7 +209,7 @@ def question_delete(request: HttpRequest, question_id: int) -> HttpResponse:
             "answered": content.question_has_answers(question),
             "refusal": content.ANSWERED,
             "cancel": _questions_url(component, question),
-            "heading": "Remove this question?",
+            "heading": _("Remove this question?"),
         },
     )
 

@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -13,6 +15,12 @@ from courses import content
 from courses.models import Component, Module, Series, live_modules_q
 from studio.forms.content import SeriesForm, StatusForm
 from studio.views.common import author_required, get_series, series_url
+
+STATUS_NOW = {
+    Series.Status.DRAFT: gettext_lazy("“%(title)s” is now draft."),
+    Series.Status.PUBLISHED: gettext_lazy("“%(title)s” is now published."),
+    Series.Status.ARCHIVED: gettext_lazy("“%(title)s” is now archived."),
+}
 
 
 @require_GET
@@ -31,7 +39,9 @@ def series_new(request: HttpRequest) -> HttpResponse:
     form = SeriesForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         series = content.series_create(**form.cleaned_data)
-        messages.success(request, f"“{series.title}” created as a draft: add its modules.")
+        messages.success(
+            request, _("“%(title)s” created as a draft: add its modules.") % {"title": series.title}
+        )
         return redirect(series_url(series))
     return render(request, "studio/series_form.html", {"form": form})
 
@@ -47,7 +57,7 @@ def series_edit(request: HttpRequest, series_slug: str) -> HttpResponse:
         except content.ContentRefused as refusal:
             form.add_error(None, str(refusal))
         else:
-            messages.success(request, "Series saved.")
+            messages.success(request, _("Series saved."))
             return redirect(series_url(series))
     return render(request, "studio/series_form.html", {"form": form, "series": series})
 
@@ -91,7 +101,7 @@ def series_status(request: AuthenticatedHttpRequest, series_slug: str) -> HttpRe
     series = get_series(series_slug)
     form = StatusForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose draft, published or archived.")
+        messages.error(request, _("Choose draft, published or archived."))
         return redirect(series_url(series))
     try:
         content.series_set_status(
@@ -103,5 +113,7 @@ def series_status(request: AuthenticatedHttpRequest, series_slug: str) -> HttpRe
     except content.ContentRefused as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, f"“{series.title}” is now {series.get_status_display().lower()}.")
+        messages.success(
+            request, STATUS_NOW[Series.Status(series.status)] % {"title": series.title}
+        )
     return redirect(series_url(series))

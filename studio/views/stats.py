@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from courses.models import Question
@@ -18,16 +20,22 @@ def duration_text(value: timedelta) -> str:
     """A median time as an author reads it: “45 s”, “12 min”, “2 h 5 min”, “3 days 4 h”."""
     seconds = round(value.total_seconds())
     if seconds < 60:
-        return f"{seconds} s"
+        return _("%(seconds)s s") % {"seconds": seconds}
     minutes = round(seconds / 60)
     if minutes < 60:
-        return f"{minutes} min"
+        return _("%(minutes)s min") % {"minutes": minutes}
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        if minutes:
+            return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+        return _("%(hours)s h") % {"hours": hours}
     days, hours = divmod(hours, 24)
-    unit = "day" if days == 1 else "days"
-    return f"{days} {unit} {hours} h" if hours else f"{days} {unit}"
+    if hours:
+        return ngettext("%(days)s day %(hours)s h", "%(days)s days %(hours)s h", days) % {
+            "days": days,
+            "hours": hours,
+        }
+    return ngettext("%(days)s day", "%(days)s days", days) % {"days": days}
 
 
 def _bands_chart(quiz: stats.QuizFigures) -> dict:
@@ -75,7 +83,7 @@ def component_stats(request: HttpRequest, component_id: int) -> HttpResponse:
             {
                 "series": component.module.series,
                 "component": component,
-                "heading": f"Statistics: {component.title}",
+                "heading": _("Statistics: %(title)s") % {"title": component.title},
                 "stats": figures,
                 "progress": progress,
                 # A zero median (completed on opening) is a figure too: not “no completion”.
@@ -110,7 +118,7 @@ def _text_answers(request: HttpRequest, component) -> HttpResponse:
                 "series": component.module.series,
                 "component": component,
                 "question": question,
-                "heading": f"Answers: {component.title}",
+                "heading": _("Answers: %(title)s") % {"title": component.title},
                 "responses": responses,
                 "page": page,
                 "threshold": stats.SUPPRESS_BELOW,

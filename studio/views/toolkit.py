@@ -15,6 +15,8 @@ from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses.models import Component, live_components_q
@@ -118,7 +120,8 @@ def resource_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"“{resource.title}” added to the toolkit. Its link will be checked in a moment.",
+                _("“%(title)s” added to the toolkit. Its link will be checked in a moment.")
+                % {"title": resource.title},
             )
             return redirect(_resource_url(resource))
     return render(request, "studio/toolkit/resource_form.html", {"form": form})
@@ -139,11 +142,14 @@ def resource_edit(request: HttpRequest, resource_id: int) -> HttpResponse:
             if resource.url != old_url:
                 messages.success(
                     request,
-                    f"“{resource.title}” saved. Its new link is not checked yet: "
-                    "the check runs in a moment.",
+                    _(
+                        "“%(title)s” saved. Its new link is not checked yet: "
+                        "the check runs in a moment."
+                    )
+                    % {"title": resource.title},
                 )
             else:
-                messages.success(request, f"“{resource.title}” saved.")
+                messages.success(request, _("“%(title)s” saved.") % {"title": resource.title})
             return redirect(_resource_url(resource))
         resource.url = old_url  # the side panel describes the stored link, not the input
     components = (
@@ -167,24 +173,33 @@ def _set_active(request: HttpRequest, resource_id: int, *, is_active: bool) -> H
     was_active = resource.is_active
     services.resource_set_active(resource=resource, is_active=is_active)
     if was_active == is_active:
-        state = "listed on the toolkit page" if is_active else "retired"
-        messages.info(request, f"“{resource.title}” is already {state}.")
+        if is_active:
+            already = _("“%(title)s” is already listed on the toolkit page.")
+        else:
+            already = _("“%(title)s” is already retired.")
+        messages.info(request, already % {"title": resource.title})
     elif is_active:
         messages.success(
             request,
-            f"“{resource.title}” is listed on the toolkit page again. Its link will be checked "
-            "in a moment.",
+            _(
+                "“%(title)s” is listed on the toolkit page again. Its link will be checked "
+                "in a moment."
+            )
+            % {"title": resource.title},
         )
     else:
         used = _live_components_of(resource).count()
-        kept = {
-            0: "",
-            1: " The course component that uses it still opens it.",
-        }.get(used, f" The {used} course components that use it still open it.")
-        messages.success(
-            request,
-            f"“{resource.title}” is retired: learners no longer see it in the toolkit.{kept}",
-        )
+        retired = _("“%(title)s” is retired: learners no longer see it in the toolkit.") % {
+            "title": resource.title
+        }
+        if used:
+            kept = ngettext(
+                "The course component that uses it still opens it.",
+                "The %(count)s course components that use it still open it.",
+                used,
+            ) % {"count": used}
+            retired = f"{retired} {kept}"
+        messages.success(request, retired)
     return redirect(_resource_url(resource))
 
 
@@ -207,14 +222,17 @@ def resource_check(request: HttpRequest, resource_id: int) -> HttpResponse:
     if not resource.is_active:
         messages.warning(
             request,
-            f"“{resource.title}” is retired, and retired resources are not checked: restore it "
-            "first.",
+            _("“%(title)s” is retired, and retired resources are not checked: restore it first.")
+            % {"title": resource.title},
         )
     else:
         tasks.check_link.delay_on_commit(resource.pk)
         messages.success(
             request,
-            f"The link of “{resource.title}” is being checked now. Reload this page in a "
-            "minute to see the result.",
+            _(
+                "The link of “%(title)s” is being checked now. Reload this page in a minute to "
+                "see the result."
+            )
+            % {"title": resource.title},
         )
     return redirect(_resource_url(resource))
