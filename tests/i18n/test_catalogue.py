@@ -29,43 +29,18 @@ def _entries(catalogue: polib._BaseFile) -> dict[tuple[str | None, str], object]
     }
 
 
-# The supervisor's and the studio's pages are marked but need not be translated yet (issue 12):
-# an entry used only there may be left untranslated; one used anywhere else may not.
-STAFF_ONLY = ("templates/supervision/", "templates/studio/", "supervision/", "studio/")
-
-
-def must_be_translated(entry: polib.POEntry) -> bool:
-    """Whether the entry is used on a page other than the supervisor's and the studio's."""
-    return any(not path.startswith(STAFF_ONLY) for path, _ in entry.occurrences)
-
-
-def test_only_entries_used_on_staff_pages_alone_may_be_untranslated():
-    learner = polib.POEntry(msgid="x", occurrences=[("templates/courses/home.html", "")])
-    shared = polib.POEntry(
-        msgid="x",
-        occurrences=[("templates/studio/index.html", ""), ("templates/base.html", "")],
-    )
-    staff = polib.POEntry(
-        msgid="x",
-        occurrences=[("templates/supervision/dashboard.html", ""), ("studio/views/series.py", "")],
-    )
-    assert must_be_translated(learner)
-    assert must_be_translated(shared)
-    assert not must_be_translated(staff)
-
-
 def test_every_message_is_translated_and_none_is_fuzzy():
     po = polib.pofile(str(PO))
     assert len(po) > 700
-    assert [e.msgid for e in po.untranslated_entries() if must_be_translated(e)] == []
+    assert [e.msgid for e in po.untranslated_entries()] == []
     assert [e.msgid for e in po.fuzzy_entries()] == []
     assert [e.msgid for e in po.obsolete_entries()] == []
     assert not po.metadata_is_fuzzy
 
 
-def test_the_learners_pages_and_emails_are_in_the_catalogue():
-    """Every template of the learner's pages, the sign-in and account pages and the learner's
-    emails that marks strings has them in the catalogue, translated."""
+def test_every_area_of_the_product_is_in_the_catalogue():
+    """The learner's pages, the sign-in and account pages, the learner's emails, the supervisor's
+    and the studio's pages, and the PDFs have their strings in the catalogue, translated."""
     po = polib.pofile(str(PO))
     files = {path for entry in po for path, _ in entry.occurrences}
     for area in (
@@ -82,6 +57,15 @@ def test_the_learners_pages_and_emails_are_in_the_catalogue():
         "templates/emails/reminders/due_soon.txt",
         "templates/emails/reminders/overdue.html",
         "templates/account/email/password_reset_key_message.txt",
+        "templates/supervision/dashboard.html",
+        "templates/supervision/learners.html",
+        "templates/studio/index.html",
+        "templates/studio/questions/question_list.html",
+        "templates/studio/stats/_quiz.html",
+        "templates/certificates/certificate_pdf.html",
+        "supervision/views/__init__.py",
+        "studio/views/components.py",
+        "courses/content.py",
     ):
         assert area in files, area
 
