@@ -12,6 +12,7 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
+from courses.models import Module
 from tests import factories
 
 pytestmark = pytest.mark.browser
@@ -233,3 +234,40 @@ def test_the_supervisor_reads_the_agency_pages_in_spanish(
         expect(table.get_by_role("columnheader", name=re.compile(header))).to_be_visible()
     expect(page.locator("main")).not_to_contain_text("Last activity")
     _shots(page, screenshot, "agency-learners")
+
+
+def test_the_author_reads_the_studio_in_spanish(
+    page: Page, screenshot, monkeypatch: pytest.MonkeyPatch, settings
+):
+    """The studio's index, a series, a quiz's questions and its statistics in Spanish, with the
+    drag-and-drop order's status in Spanish too."""
+    settings.LMS_REQUIRE_MFA = False
+    _seed(monkeypatch)
+    module = Module.objects.filter(series__title=SERIES_TITLE).order_by("position").first()
+    quiz = factories.quiz(module, slug="spanish-check", title="Knowledge check", position=9)
+    page.context.set_extra_http_headers(SPANISH_BROWSER)
+    _sign_in(page, "author@example.com")
+    page.goto("/studio/")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_role("link", name="Nueva serie").first).to_be_visible()
+    _menu_on_one_row(page)
+    _shots(page, screenshot, "studio-index")
+
+    page.get_by_role("link", name=SERIES_TITLE).first.click()
+    expect(page.get_by_role("link", name="Agregar un módulo")).to_be_visible()
+    expect(page.locator("#order-status")).to_have_attribute("data-saved", "Orden guardado.")
+    expect(page.locator("main")).not_to_contain_text("Add a module")
+    _shots(page, screenshot, "studio-series")
+
+    page.goto(f"/studio/components/{quiz.pk}/questions/")
+    expect(page.get_by_role("heading", name="2 preguntas")).to_be_visible()
+    expect(page.get_by_role("link", name="Agregar una pregunta")).to_be_visible()
+    expect(page.get_by_role("button", name="Subir la pregunta 2")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("Add a question")
+    _shots(page, screenshot, "studio-questions")
+
+    page.goto(f"/studio/components/{quiz.pk}/stats/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Estadísticas: Knowledge check")
+    expect(page.get_by_role("heading", name="Finalización")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("Completion")
+    _shots(page, screenshot, "studio-stats")
