@@ -61,7 +61,9 @@ class DueRuleForm(forms.Form):
         widget=forms.RadioSelect,
     )
     due_on = forms.DateField(
-        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Due date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     due_in_days = forms.IntegerField(
         label=_("Days to complete"), required=False, min_value=1, max_value=3650, initial=30
@@ -196,7 +198,7 @@ class TrainingRuleForm(forms.Form):
     )
     cycle_ends_on = forms.DateField(
         label=_("A cycle ends on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_(
             "The last day of one cycle, e.g. 31 December of an even year for a two-year cycle "
             "ending then. Cycles follow one another from there, both ways."

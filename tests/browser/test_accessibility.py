@@ -520,6 +520,36 @@ def test_every_page_of_every_role_meets_wcag_21_aa(page: Page, monkeypatch, tmp_
     assert not report, f"{len(JOURNEY)} page states checked\n" + "\n".join(report)
 
 
+def test_every_page_of_every_role_meets_wcag_21_aa_in_spanish(page: Page, monkeypatch, tmp_path):
+    """The same checks on the journey's pages in Spanish (the states a page reaches by itself;
+    those brought about by English button names are checked in English above): longer words must
+    not break the contrast, the labels or the reflow."""
+    data = _journey_data(monkeypatch)
+    audit = Audit(page, data, tmp_path)
+    spanish = [state for state in JOURNEY if state.act is None]
+    for role, email in ACCOUNTS.items():
+        page.context.set_extra_http_headers({})
+        page.context.clear_cookies()
+        if email is not None:
+            _sign_in(page, email, DEMO_PASSWORD)
+        page.context.set_extra_http_headers({"Accept-Language": "es"})
+        for state in spanish:
+            if state.role == role:
+                audit.open(state)
+                assert page.locator("html").get_attribute("lang") == "es", state.name
+    assert len(audit.documents) == len(spanish) > 50
+
+    nu = audit.nu_problems()
+    report = []
+    if audit.axe_problems:
+        report.append("axe-core violations:\n  " + "\n  ".join(audit.axe_problems))
+    if nu:
+        report.append(f"Nu HTML checker errors ({len(nu)}):\n  " + "\n  ".join(nu))
+    if audit.reflow_problems:
+        report.append("wider than 320 px:\n  " + "\n  ".join(audit.reflow_problems))
+    assert not report, f"{len(spanish)} page states checked in Spanish\n" + "\n".join(report)
+
+
 # Runs in the page: how the focused element shows its focus. The ring's colour (an outline, else
 # a box-shadow), blended over what it sits on, against the first opaque background behind it
 # (the parent's, when the outline is drawn outside the element).
