@@ -27,6 +27,18 @@ def _media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Each test starts in the site's default language. A request through the test client
+    leaves its language active in the thread (LocaleMiddleware activates, nothing deactivates),
+    so a later test's service call would otherwise speak the last request's language."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """No cached page figures carry over from one test to the next."""
     from django.core.cache import cache
