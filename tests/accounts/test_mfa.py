@@ -1,20 +1,19 @@
-import time
 import zoneinfo
 
 import pytest
-from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
 from django.core.cache import cache
 from django.utils import timezone
 
 from tests import factories
+from tests.accounts.mfa import totp_code
 
 pytestmark = pytest.mark.django_db
 
 
 def _code(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
+    return totp_code(secret)
 
 
 def _sign_in(client, user):

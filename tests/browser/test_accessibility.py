@@ -20,14 +20,11 @@ import itertools
 import json
 import re
 import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from allauth.mfa import app_settings as mfa_settings
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.management import call_command
 from playwright.sync_api import Page, Response, expect
 
@@ -35,6 +32,7 @@ from accounts.models import User
 from courses import services
 from courses.models import Component, Module, Progress, Series
 from tests import factories
+from tests.accounts.mfa import totp_code
 from tests.browser.conftest import REPO_ROOT
 from tests.browser.test_learner_path import DEMO_PASSWORD, _sign_in
 
@@ -115,7 +113,7 @@ def _answer_quiz_wrongly(page: Page) -> None:
 def _turn_on_authenticator(page: Page) -> None:
     """Turn on an authenticator app with a real code, then open the recovery codes it issued."""
     secret = page.locator("#authenticator_secret").input_value()
-    code = format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
+    code = totp_code(secret)
     page.get_by_label(re.compile("Authenticator code", re.I)).fill(code)
     with page.expect_navigation():
         page.locator("main").get_by_role("button", name="Turn on").click()

@@ -3,15 +3,13 @@ page has anything the policy refuses (no ``securitypolicyviolation`` event, no c
 the Content Security Policy), and Chromium accepts the Permissions-Policy header as it is."""
 
 import re
-import time
 
 import pytest
-from allauth.mfa import app_settings as mfa_settings
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from accounts.models import User
 from courses.models import Component, Module, Series
+from tests.accounts.mfa import totp_code
 from tests.browser.test_learner_path import DEMO_PASSWORD, _seed, _sign_in
 
 pytestmark = pytest.mark.browser
@@ -203,7 +201,7 @@ def test_account_and_mfa_pages_have_no_policy_violation(page: Page, screenshot, 
     screenshot(page, "security-04-totp-activation")
 
     secret = page.locator("#authenticator_secret").input_value()
-    code = format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
+    code = totp_code(secret)
     page.get_by_label(re.compile("Authenticator code", re.I)).fill(code)
     page.locator("main").get_by_role("button", name="Turn on").click()
     expect(page).not_to_have_url(re.compile(r"/totp/activate/"))
