@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +39,9 @@ class LinesField(forms.CharField):
 
     def to_python(self, value) -> list[str]:  # type: ignore[override]  # lines, not one string
         text = super().to_python(value) or ""
+        # CharField's own check for NUL runs on the value to_python returns: here a list, whose
+        # repr hides the character, and PostgreSQL refuses it in JSON. Check the text itself.
+        ProhibitNullCharactersValidator()(text)
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
