@@ -4,6 +4,7 @@ from datetime import date
 from typing import ClassVar
 from zoneinfo import available_timezones
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -100,6 +101,15 @@ class User(AbstractUser):
 
     def name_for_certificates(self) -> str:
         return self.certificate_name or self.full_name or self.email
+
+    @property
+    def language(self) -> str:
+        """The language to write to this user in outside their requests (reminders, the
+        calendar feed, a certificate PDF built after completion): their preferred one, else
+        the site's (there is no browser to ask)."""
+        if self.preferred_language in dict(settings.LANGUAGES):
+            return self.preferred_language
+        return settings.LANGUAGE_CODE
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email

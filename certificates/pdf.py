@@ -54,10 +54,7 @@ def pdf_language(language: str | None = None) -> str:
 def learner_language(certificate: Certificate) -> str:
     """The certificate's learner's own language: their preferred one, else the site's (never
     the active one: the build after completion runs outside the learner's requests)."""
-    preferred = certificate.user.preferred_language
-    if preferred not in dict(settings.LANGUAGES):
-        preferred = settings.LANGUAGE_CODE
-    return pdf_language(preferred)
+    return pdf_language(certificate.user.language)
 
 
 def certificate_pdf_path(certificate: Certificate, language: str | None = None) -> str:

@@ -8,7 +8,6 @@ browser of theirs), as the reminders are."""
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from icalendar import Calendar, Event
@@ -50,7 +49,7 @@ def learner_calendar(*, user: User, absolute: Callable[[str], str], domain: str)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+    with translation.override(user.language):
         calendar.add("x-wr-calname", gettext("Training due dates"))
         with timezone.override(learner_zones([user.pk])[user.pk]):
             enrollments = enrollments_for_home(user=user)

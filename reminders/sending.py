@@ -78,7 +78,7 @@ def _absolute(path: str) -> str:
 def build_message(reminder: Reminder) -> EmailMultiAlternatives:
     """The email for one outbox row: text and HTML parts, times in the agency's time zone, in
     the recipient's preferred language (English when they chose none: no browser to ask)."""
-    with translation.override(reminder.recipient.preferred_language or settings.LANGUAGE_CODE):
+    with translation.override(reminder.recipient.language):
         return _build_message(reminder)
 
 
